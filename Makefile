@@ -1,0 +1,41 @@
+# avtool: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+AVTOOL := $(VENV)/bin/avtool
+# torchaudio pins an exact torch release: install the matching pair explicitly so pip never
+# backtracks through several-GB CUDA wheels.
+TORCH_PAIR := torch==2.11.0 torchaudio==2.11.0
+DEMO_DIR ?= build/demo
+
+.PHONY: setup demo test test-fast bench lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH_PAIR)
+	$(PY) -m pip install -q -e '.[test]' $(TORCH_PAIR)
+	touch $@
+
+demo: setup
+	@mkdir -p $(DEMO_DIR)
+	$(AVTOOL) synth media --out $(DEMO_DIR)/media --seed 0
+	$(AVTOOL) extract-features $(DEMO_DIR)/media --out $(DEMO_DIR)/features.h5 \
+	    --feature fbank --feature spectrogram
+	$(AVTOOL) store info $(DEMO_DIR)/features.h5
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	@set -e; for b in tests/benchmarks/bench_*.py; do \
+	    echo "== $$b"; $(PY) $$b; done
+
+lint: setup
+	$(VENV)/bin/ruff check avtool tests
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,14 @@
+"""The list of registered subcommands, in pipeline order. A subcommand is listed when it works."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from avtool.cli import evaluate, extract_features, store, synth
+
+    app.add_typer(synth.app, name="synth")
+    app.command("extract-features")(extract_features.extract_features)
+    app.add_typer(store.app, name="store")
+    app.add_typer(evaluate.app, name="evaluate")

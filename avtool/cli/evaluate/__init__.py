@@ -1,0 +1,13 @@
+"""`avtool evaluate <task>`: score predictions against ground truth, one module per task."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="Score predictions against ground truth: a rich table, --json, or --append to a TSV.",
+    no_args_is_help=True,
+)
+
+# One import per task; each module adds its command to `app`.
+from avtool.cli.evaluate import speaker  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Readers for public dataset formats and synthetic corpus generators."""

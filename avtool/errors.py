@@ -1,0 +1,29 @@
+"""Errors the library raises. The CLI turns each into one line on stderr and exit status 2."""
+
+
+class AvtoolError(Exception):
+    """Base class: the message names the file (or option) and the problem."""
+
+
+class MediaError(AvtoolError):
+    """A media file is missing, empty, truncated, corrupt or lacks the needed stream."""
+
+
+class StoreError(AvtoolError):
+    """A feature store is missing, malformed, locked by another writer or incompatible."""
+
+
+class ConfigError(AvtoolError):
+    """A configuration value or dictionary is invalid (unknown key, bad value)."""
+
+
+class UnknownNameError(AvtoolError):
+    """A registry lookup failed; the message lists the valid names."""
+
+
+class FormatError(AvtoolError):
+    """An input list or annotation file is malformed; the message names file and line."""
+
+
+class ModelError(AvtoolError):
+    """A model file is missing, incompatible or cannot be loaded."""

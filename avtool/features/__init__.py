@@ -1,0 +1,22 @@
+"""Feature extractors, registered by name. Importing this package fills `extractors`.
+
+Add a feature: write `avtool/features/<name>.py` with a config dataclass and an
+`@extractors.register("<name>")` class, then add its import below.
+"""
+
+from avtool.features import color, fbank, frames, logmel, mfcc, motion, spectrogram, vggish
+from avtool.features.base import (
+    AudioExtractor,
+    Extractor,
+    MediaSource,
+    VideoExtractor,
+    build_extractor,
+    extractor_from_info,
+    extractors,
+)
+
+__all__ = [
+    "AudioExtractor", "Extractor", "MediaSource", "VideoExtractor", "build_extractor",
+    "extractor_from_info", "extractors", "color", "fbank", "frames", "logmel", "mfcc",
+    "motion", "spectrogram", "vggish",
+]

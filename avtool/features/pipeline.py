@@ -1,0 +1,228 @@
+"""Extraction runs: inputs -> items -> features -> a store, resumable and parallel.
+
+Inputs are files, directories (searched recursively by extension) or a manifest (CSV, TSV
+or JSONL with `id` and `path`, optional `start`/`end`; other columns become item labels).
+Item ids are paths relative to the input directory without the extension
+(`id10001/1zcIwhmdeo4/00001`), so VoxCeleb-style trees keep their names.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from avtool.errors import AvtoolError, FormatError, MediaError
+from avtool.features.base import Extractor, MediaSource, build_extractor
+from avtool.media.audio import MEDIA_EXTENSIONS
+from avtool.store import ItemInfo, StoreWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One item to extract."""
+
+    id: str
+    path: str
+    start: float | None = None
+    end: float | None = None
+    labels: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExtractionReport:
+    store: str
+    features: list[str]
+    total: int
+    extracted: int
+    skipped: int
+    failed: list[tuple[str, str, str]]  # (id, path, reason)
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_jobs(inputs: Sequence[str | Path], manifest: str | Path | None = None) -> list[Job]:
+    """Items to extract from paths and/or a manifest; duplicate ids are an error."""
+    jobs: list[Job] = []
+    if manifest is not None:
+        jobs += read_manifest(manifest)
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
+            if not files:
+                raise MediaError(f"{path}: no media files found (looked for "
+                                 f"{', '.join(sorted(MEDIA_EXTENSIONS))})")
+            jobs += [Job(p.relative_to(path).with_suffix("").as_posix(), str(p)) for p in files]
+        elif path.exists():
+            jobs.append(Job(path.stem, str(path)))
+        else:
+            raise MediaError(f"{path}: no such file or directory")
+    seen: dict[str, str] = {}
+    for job in jobs:
+        if job.id in seen:
+            raise FormatError(f"duplicate item id {job.id!r} ({seen[job.id]} and {job.path})")
+        seen[job.id] = job.path
+    if not jobs:
+        raise FormatError("no inputs: give media files, directories or --manifest")
+    return jobs
+
+
+def read_manifest(path: str | Path) -> list[Job]:
+    """CSV/TSV (header with id,path[,start,end,...]) or JSONL objects with the same keys."""
+    path = Path(path)
+    if not path.exists():
+        raise FormatError(f"{path}: no such manifest")
+    base = path.parent
+    rows: list[tuple[int, dict[str, Any]]] = []
+    if path.suffix.lower() in (".jsonl", ".json"):
+        with path.open() as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        rows.append((n, json.loads(line)))
+                    except json.JSONDecodeError as err:
+                        raise FormatError(f"{path}:{n}: not JSON ({err.msg})") from None
+    else:
+        delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+        with path.open(newline="") as fh:
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            rows = [(n + 2, row) for n, row in enumerate(reader)]
+    jobs = []
+    for line, row in rows:
+        if not row.get("id") or not row.get("path"):
+            raise FormatError(f"{path}:{line}: needs non-empty 'id' and 'path'")
+        media = Path(row["path"])
+        media = media if media.is_absolute() else base / media
+        try:
+            start = float(row["start"]) if row.get("start") not in (None, "") else None
+            end = float(row["end"]) if row.get("end") not in (None, "") else None
+        except ValueError:
+            raise FormatError(f"{path}:{line}: start/end must be numbers") from None
+        labels = {k: v for k, v in row.items() if k not in ("id", "path", "start", "end")}
+        if start is not None or end is not None:
+            labels.update({"start": start, "end": end})
+        jobs.append(Job(str(row["id"]), str(media), start, end, labels))
+    return jobs
+
+
+# --------------------------------------------------------------------------- running
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(specs: dict[str, str], device: str, single_thread: bool = True) -> None:
+    if single_thread:  # one process per core: torch's own threads would oversubscribe
+        import torch
+
+        torch.set_num_threads(1)
+    _WORKER["extractors"] = {name: build_extractor(spec, device) for name, spec in specs.items()}
+
+
+def _extract_one(job: Job, names: Sequence[str]) -> tuple[Job, Any, float]:
+    """Worker body: (job, {feature: frames} or error text, duration)."""
+    extractors: dict[str, Extractor] = _WORKER["extractors"]
+    source = MediaSource(Path(job.path), job.start, job.end)
+    try:
+        arrays = {name: extractors[name](source) for name in names}
+        return job, arrays, source.duration()
+    except AvtoolError as err:
+        return job, str(err), 0.0
+    except Exception as err:  # a decoder crash on one file must not stop a batch
+        return job, f"{job.path}: {type(err).__name__}: {err}", 0.0
+
+
+def extract_to_store(
+    jobs: Sequence[Job],
+    out: str | Path,
+    feature_specs: Sequence[str],
+    workers: int = 1,
+    device: str = "cpu",
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExtractionReport:
+    """Extract every missing (item, feature) of `jobs` into the store `out`.
+
+    Finished items are committed even when some items fail or the run is interrupted, so a
+    rerun does only what is missing. With `strict`, the first bad item raises its error.
+    """
+    import time
+
+    specs = _feature_specs(feature_specs)
+    probe = {name: build_extractor(spec, device) for name, spec in specs.items()}
+    infos = {name: ex.info(name) for name, ex in probe.items()}
+    t0 = time.perf_counter()
+    failed: list[tuple[str, str, str]] = []
+    extracted = 0
+    audio_seconds = 0.0
+    with StoreWriter(out, infos) as writer:
+        todo = [(job, [n for n in specs if not writer.has(job.id, n)]) for job in jobs]
+        todo = [(job, names) for job, names in todo if names]
+        skipped = len(jobs) - len(todo)
+        done = 0
+        for job, result, duration in _run(todo, specs, workers, device):
+            done += 1
+            if isinstance(result, str):
+                if strict:
+                    raise MediaError(result)
+                failed.append((job.id, job.path, result))
+            else:
+                meta = dict(job.labels)
+                writer.add(ItemInfo(job.id, job.path, float(duration), meta), result)
+                extracted += 1
+                audio_seconds += duration
+            if progress:
+                progress(done, len(todo))
+    return ExtractionReport(str(out), list(specs), len(jobs), extracted, skipped, failed,
+                            audio_seconds, time.perf_counter() - t0)
+
+
+def _feature_specs(feature_specs: Sequence[str]) -> dict[str, str]:
+    specs: dict[str, str] = {}
+    for spec in feature_specs:
+        name = spec.partition(":")[0].strip()
+        if name in specs:
+            raise FormatError(f"feature {name!r} given twice")
+        specs[name] = spec
+    if not specs:
+        raise FormatError("give at least one --feature")
+    return specs
+
+
+def _run(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str], workers: int,
+         device: str) -> Iterable[tuple[Job, Any, float]]:
+    if workers <= 1 or len(todo) <= 1:
+        _init_worker(specs, device, single_thread=False)
+        for job, names in todo:
+            yield _extract_one(job, names)
+        return
+    import multiprocessing as mp
+
+    # spawn: torch's thread pools do not survive fork; workers build their extractors once.
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(specs, device)) as pool:
+        pending = set()
+        queue = iter(todo)
+        limit = workers * 4
+        for job, names in queue:
+            pending.add(pool.submit(_extract_one, job, names))
+            if len(pending) >= limit:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    yield fut.result()
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                yield fut.result()

@@ -1,0 +1,1 @@
+"""Audio and video decoding, resampling and writing. Every failure is a `MediaError`."""

@@ -1,0 +1,232 @@
+"""Audio reading and writing.
+
+Sound files (wav, flac, ogg, mp3...) are read with soundfile, which seeks, so a time range is
+read without decoding the whole file. Audio tracks of videos (mp4, mkv, webm, avi...) are
+decoded with PyAV, seeking to the start of the range. Output is float32 in [-1, 1], mono by
+default, resampled to the rate asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from avtool.errors import MediaError
+
+SOUND_EXTENSIONS = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au"}
+VIDEO_EXTENSIONS = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".m4a"}
+MEDIA_EXTENSIONS = SOUND_EXTENSIONS | VIDEO_EXTENSIONS
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: str
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def check_file(path: str | Path) -> Path:
+    """Fail early, naming the file, when it is missing, not a file or empty."""
+    path = Path(path)
+    if not path.exists():
+        raise MediaError(f"{path}: no such file")
+    if not path.is_file():
+        raise MediaError(f"{path}: not a regular file")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path}: empty file (0 bytes)")
+    return path
+
+
+def _is_video_container(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_EXTENSIONS
+
+
+def audio_info(path: str | Path) -> AudioInfo:
+    """Sample rate, channel count and length of the audio in a sound file or video."""
+    path = check_file(path)
+    if not _is_video_container(path):
+        import soundfile as sf
+
+        try:
+            info = sf.info(str(path))
+        except Exception as err:  # soundfile raises LibsndfileError / RuntimeError
+            if path.suffix.lower() in SOUND_EXTENSIONS:
+                raise MediaError(f"{path}: cannot read audio ({_short(err)})") from None
+        else:
+            return AudioInfo(str(path), int(info.samplerate), int(info.channels), int(info.frames))
+    stream_rate, channels, duration = _av_audio_stream_info(path)
+    return AudioInfo(str(path), stream_rate, channels, int(round(duration * stream_rate)))
+
+
+def read_audio(
+    path: str | Path,
+    sample_rate: int | None = None,
+    *,
+    mono: bool = True,
+    start: float | None = None,
+    end: float | None = None,
+) -> tuple[np.ndarray, int]:
+    """Read audio as float32, shape (samples,) when mono else (channels, samples).
+
+    Args:
+        path: a sound file or a video with an audio stream.
+        sample_rate: resample to this rate (None keeps the file's rate).
+        mono: average the channels.
+        start, end: time range in seconds (None = from the start / to the end).
+
+    Returns:
+        (waveform, sample_rate)
+
+    Raises:
+        MediaError: missing, empty, truncated, corrupt, non-media, or no audio stream.
+    """
+    path = check_file(path)
+    if start is not None and start < 0:
+        raise MediaError(f"{path}: start time {start} is negative")
+    if start is not None and end is not None and end <= start:
+        raise MediaError(f"{path}: empty time range {start}..{end}")
+    if _is_video_container(path):
+        wav, sr = _read_with_av(path, start, end)
+    else:
+        try:
+            wav, sr = _read_with_soundfile(path, start, end)
+        except MediaError:
+            if path.suffix.lower() in SOUND_EXTENSIONS:
+                raise
+            wav, sr = _read_with_av(path, start, end)  # unknown extension: let FFmpeg try
+    if wav.shape[1] == 0:
+        raise MediaError(f"{path}: no audio samples (zero-length audio)")
+    if mono:
+        wav = wav.mean(axis=0)
+    if sample_rate is not None and sample_rate != sr:
+        wav = resample(wav, sr, sample_rate)
+        sr = sample_rate
+    return np.ascontiguousarray(wav, dtype=np.float32), sr
+
+
+def resample(wav: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
+    """Band-limited (windowed sinc) resampling along the last axis, via torchaudio."""
+    if orig_rate == new_rate:
+        return wav
+    import torch
+    import torchaudio.functional as AF
+
+    out = AF.resample(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)),
+                      orig_rate, new_rate)
+    return out.numpy()
+
+
+def write_wav(path: str | Path, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:
+    """Write a wav file (mono (samples,) or (channels, samples)), atomically."""
+    import soundfile as sf
+
+    from avtool.io import atomic_path
+
+    path = Path(path)
+    data = np.asarray(wav, dtype=np.float32)
+    data = data.T if data.ndim == 2 else data
+    with atomic_path(path) as tmp:
+        sf.write(str(tmp), np.clip(data, -1.0, 1.0), sample_rate, subtype=subtype, format="WAV")
+    return path
+
+
+def _read_with_soundfile(path: Path, start: float | None, end: float | None):
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(str(path)) as fh:
+            sr = fh.samplerate
+            first = int(round((start or 0.0) * sr))
+            last = fh.frames if end is None else min(fh.frames, int(round(end * sr)))
+            if first >= fh.frames and fh.frames > 0:
+                raise MediaError(f"{path}: start {start}s is past the end ({fh.frames / sr:.3f}s)")
+            if first:
+                fh.seek(first)
+            data = fh.read(max(0, last - first), dtype="float32", always_2d=True)
+    except MediaError:
+        raise
+    except Exception as err:
+        raise MediaError(f"{path}: cannot read audio ({_short(err)})") from None
+    expected = max(0, last - first)
+    if data.shape[0] < expected * 0.99 - 1:
+        raise MediaError(
+            f"{path}: truncated file (header says {expected} frames, read {data.shape[0]})"
+        )
+    return data.T, sr
+
+
+def _open_av(path: Path):
+    import av
+
+    try:
+        return av.open(str(path))
+    except Exception as err:
+        raise MediaError(f"{path}: not a readable media file ({_short(err)})") from None
+
+
+def _av_audio_stream_info(path: Path) -> tuple[int, int, float]:
+    with _open_av(path) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: no audio stream")
+        stream = container.streams.audio[0]
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        else:
+            duration = 0.0
+        return int(stream.rate or stream.codec_context.sample_rate), int(stream.channels), duration
+
+
+def _read_with_av(path: Path, start: float | None, end: float | None):
+    container = _open_av(path)
+    chunks: list[np.ndarray] = []
+    try:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: no audio stream")
+        stream = container.streams.audio[0]
+        sr = int(stream.rate or stream.codec_context.sample_rate)
+        t0 = start or 0.0
+        if t0 > 0:
+            container.seek(int(t0 * 1_000_000), any_frame=False, backward=True)
+        first_time = None
+        for frame in container.decode(stream):
+            arr = frame.to_ndarray()
+            if arr.dtype.kind == "i":
+                arr = arr.astype(np.float32) / np.iinfo(arr.dtype).max
+            arr = arr.astype(np.float32, copy=False)
+            if frame.format.is_planar:
+                arr = arr.reshape(frame.layout.nb_channels if hasattr(frame.layout, "nb_channels")
+                                  else len(frame.layout.channels), -1)
+            else:
+                arr = arr.reshape(-1, len(frame.layout.channels)).T
+            ftime = float(frame.pts * frame.time_base) if frame.pts is not None else None
+            if first_time is None:
+                first_time = ftime if ftime is not None else 0.0
+            chunks.append(arr)
+            if end is not None and ftime is not None and ftime > end:
+                break
+    except MediaError:
+        raise
+    except Exception as err:
+        raise MediaError(f"{path}: cannot decode audio ({_short(err)})") from None
+    finally:
+        container.close()
+    if not chunks:
+        raise MediaError(f"{path}: no audio samples decoded (truncated or corrupt)")
+    wav = np.concatenate(chunks, axis=1)
+    offset = int(round((t0 - (first_time or 0.0)) * sr))
+    stop = None if end is None else int(round((end - (first_time or 0.0)) * sr))
+    return wav[:, max(0, offset):stop], sr
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

@@ -1,0 +1,1 @@
+"""Metrics: one module per family, pure numpy (no torch), frozen results with to_dict()."""

@@ -1,0 +1,1 @@
+"""One module per task: dataset over a store, loss, step, prediction."""
