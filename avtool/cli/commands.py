@@ -6,9 +6,10 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from avtool.cli import evaluate, extract_features, store, synth
+    from avtool.cli import evaluate, extract_features, store, synth, train
 
     app.add_typer(synth.app, name="synth")
     app.command("extract-features")(extract_features.extract_features)
     app.add_typer(store.app, name="store")
+    app.command("train")(train.train)
     app.add_typer(evaluate.app, name="evaluate")

@@ -59,14 +59,20 @@ def save_det_plot(path: str | Path, det: DetCurve, result: VerificationResult,
     fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=120)
     ax.plot(x, y, color="tab:blue", lw=1.6, label="DET")
     ax.plot([d_lo, d_hi], [d_lo, d_hi], color="0.6", lw=0.8, ls="--")
+    def point(p):  # operating points off the axes (e.g. P_fa = 0) sit on the border
+        return [np.clip(dev(p), d_lo, d_hi)]
+
     e = result.eer / 100
-    ax.plot([dev(e)], [dev(e)], "o", color="tab:red", ms=7,
+    ax.plot(point(e), point(e), "o", color="tab:red", ms=7, clip_on=False,
             label=f"EER {result.eer:.2f}% ({result.eer_mode})")
     for marker, dcf in zip("sD^v<>", result.min_dcf, strict=False):
-        ax.plot([dev(dcf.p_fa)], [dev(dcf.p_miss)], marker, mfc="none", mew=1.6, ms=8,
+        ax.plot(point(dcf.p_fa), point(dcf.p_miss), marker, mfc="none", mew=1.6, ms=8,
+                clip_on=False,
                 label=f"minDCF {dcf.min_dcf:.4f} (P_target={p_target_key(dcf.p_target)}, "
                 f"C_miss={dcf.c_miss:g}, C_fa={dcf.c_fa:g})")
-    ticks = [t for t in _TICKS if lo <= t <= hi]
+    sparse = lo < 0.001  # below 1% keep only 1 x 10^k ticks when the range is that wide
+    ticks = [t for t in _TICKS if lo <= t <= hi
+             and not (sparse and t < 0.01 and f"{t:.0e}"[0] != "1")]
     labels = [f"{100 * t:g}" for t in ticks]
     ax.set_xticks(ndtri(ticks), labels)
     ax.set_yticks(ndtri(ticks), labels)

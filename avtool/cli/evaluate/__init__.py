@@ -11,3 +11,5 @@ app = typer.Typer(
 
 # One import per task; each module adds its command to `app`.
 from avtool.cli.evaluate import speaker  # noqa: E402,F401
+from avtool.cli.evaluate import avvp  # noqa: E402,F401
+from avtool.cli.evaluate import retrieval  # noqa: E402,F401

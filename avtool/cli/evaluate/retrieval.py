@@ -1,0 +1,88 @@
+"""`avtool evaluate retrieval`: R@K, MdR, MnR for text-to-video and video-to-text retrieval."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avtool.cli.evaluate import app
+from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
+
+
+class Ties(str, Enum):
+    averaging = "averaging"
+    optimistic = "optimistic"
+    pessimistic = "pessimistic"
+
+
+@app.command("retrieval")
+def retrieval(
+    sim: Annotated[list[str], typer.Option(
+        "--sim", help="Similarity matrix, queries (rows) x videos (columns): a 2-D .npy "
+        "(memory-mapped) or FILE.h5:DATASET. Repeat for several runs (mean and std).")],
+    query_ids: Annotated[Path, typer.Option(
+        "--query-ids", help="One caption id per line, in row order.")],
+    video_ids: Annotated[Path, typer.Option(
+        "--video-ids", help="One video id per line, in column order.")],
+    gt: Annotated[Path, typer.Option(
+        "--gt", help="Ground truth: 'caption_id<TAB>video_id' lines (several captions per "
+        "video allowed).")],
+    ties: Annotated[Ties, typer.Option(
+        "--ties", help="Where a ground truth tied with other scores lands: averaging = mean "
+        "tied position (the MMT/CE released code, default); optimistic = first; "
+        "pessimistic = last.")] = Ties.averaging,
+    as_json: JsonOpt = False,
+    append: AppendOpt = None,
+    name: NameOpt = None,
+) -> None:
+    """Score text-to-video (each caption ranks all videos) and video-to-text (each video ranks
+    all captions; its rank is that of its best caption) retrieval: R@1/5/10/50 in percent,
+    median rank (MdR) and mean rank (MnR), ranks 1-based. Rows are read in chunks: no rank table
+    is built, so 1,000 x 1,000,000 matrices work.
+
+    Example: avtool evaluate retrieval --sim sims.npy --query-ids queries.txt
+    --video-ids videos.txt --gt gt.tsv --json
+    """
+    from avtool.cli import render
+    from avtool.data.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
+    from avtool.data.similarity import open_similarity
+    from avtool.errors import FormatError
+    from avtool.metrics.retrieval import retrieval_metrics, summarize_runs
+
+    qids = read_id_list(query_ids)
+    vids = read_id_list(video_ids)
+    truth = match_retrieval_gt(qids, vids, read_retrieval_gt(gt), query_path=query_ids,
+                               video_path=video_ids, gt_path=gt)
+    results = []
+    for spec in sim:
+        with open_similarity(spec) as matrix:
+            if tuple(matrix.shape) != (len(qids), len(vids)):
+                raise FormatError(
+                    f"{spec}: shape {tuple(matrix.shape)} does not match {len(qids)} query ids "
+                    f"({query_ids}) x {len(vids)} video ids ({video_ids})")
+            results.append(retrieval_metrics(matrix, truth.query_video, ties=ties.value,
+                                             name=spec))
+    summary = summarize_runs(results)
+    out = summary.to_dict()
+    if append:
+        row = {k: v for k, v in out.items() if k != "runs"}
+        render.append_row(append, name or ",".join(sim), row)
+    if as_json:
+        render.print_json(out)
+        return
+    rows = []
+    for key in summary.mean["t2v"]:
+        cells = [key]
+        for direction in ("t2v", "v2t"):
+            m, s = summary.mean[direction][key], summary.std[direction][key]
+            cells.append(f"{m:.2f} ± {s:.2f}" if len(results) > 1 else f"{m:.2f}")
+        rows.append(cells)
+    c = out["counts"]
+    runs = f"mean ± std over {len(results)} runs; " if len(results) > 1 else ""
+    render.print_table(
+        rows, ["metric", "text→video", "video→text"], title="retrieval",
+        caption=f"{runs}{c['t2v_queries']} captions x {c['videos']} videos, "
+        f"{c['v2t_queries']} videos with captions; ties: {ties.value}; R@K in %")

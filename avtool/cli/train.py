@@ -1,0 +1,65 @@
+"""`avtool train --task NAME`: train a task's model on a feature store with the shared trainer.
+
+Options shared by every task come first; each task's own options sit in their own help panel.
+An option that does not apply to the chosen task is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avtool.cli.options import Device, DeviceOpt, SeedOpt
+
+_COMMON = "Common options"
+_COMMON_PARAMS = {"task", "store", "out", "epochs", "batch_size", "lr", "resume", "no_amp",
+                  "seed", "device", "workers"}
+
+
+def train(
+    ctx: typer.Context,
+    task: Annotated[str, typer.Option("--task", help="Task to train (e.g. speaker, avvp).",
+                                      rich_help_panel=_COMMON)],
+    store: Annotated[Path, typer.Option("--store", help="Training feature store (.h5).",
+                                        rich_help_panel=_COMMON)],
+    out: Annotated[Path, typer.Option("--out", help="Run directory for checkpoints.",
+                                      rich_help_panel=_COMMON)],
+    epochs: Annotated[int, typer.Option("--epochs", min=1, rich_help_panel=_COMMON)] = 10,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1,
+                                            rich_help_panel=_COMMON)] = 32,
+    lr: Annotated[float | None, typer.Option(
+        "--lr", help="Learning rate (default: the task's paper value).",
+        rich_help_panel=_COMMON)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from RUN_DIR/last.pt.",
+                                         rich_help_panel=_COMMON)] = False,
+    no_amp: Annotated[bool, typer.Option("--no-amp", help="Disable mixed precision on CUDA.",
+                                         rich_help_panel=_COMMON)] = False,
+    seed: SeedOpt = 0,
+    device: DeviceOpt = Device.auto,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="DataLoader worker "
+                                         "processes (0: load in the main process).",
+                                         rich_help_panel=_COMMON)] = 0,
+    # Task options: each task adds its own below, in its own rich_help_panel, default None.
+) -> None:
+    """Train a model. Launch under torchrun for DDP (gloo on CPU, NCCL on GPUs).
+
+    Example:
+      avtool train --task speaker --store train.h5 --model thin-resnet34 --pool ghostvlad \\
+        --loss amsoftmax --epochs 5 --out runs/tr34
+    """
+    from avtool import tasks
+    from avtool.cli.render import print_json
+    from avtool.train import TrainConfig
+
+    tasks.load_all()
+    runner = tasks.trainers.get(task)
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, seed=seed, device=device.value,
+                         workers=workers, amp=not no_amp)
+    # Only the task options the user gave; the task rejects any it does not take.
+    options = {k: v for k, v in ctx.params.items() if k not in _COMMON_PARAMS and v is not None}
+    options.update(store=store, lr=lr)
+    result = runner(options, config, out, resume)
+    print_json({"out": str(result.out_dir), "best": result.best,
+                "last": result.history[-1] if result.history else None})

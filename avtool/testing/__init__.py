@@ -1,0 +1,1 @@
+"""Helpers for tests and examples: tiny tasks and deterministic data (not used at run time)."""
