@@ -10,6 +10,10 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(synth.app, name="synth")
     app.command("extract-features")(extract_features.extract_features)
+    from avtool.cli import verify_speaker
+    app.command("verify-speaker")(verify_speaker.verify_speaker)
+    from avtool.cli import import_data
+    app.add_typer(import_data.app, name="import")
     app.add_typer(store.app, name="store")
     app.command("train")(train.train)
     app.add_typer(evaluate.app, name="evaluate")

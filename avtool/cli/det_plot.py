@@ -14,7 +14,7 @@ from avtool.io import atomic_path
 from avtool.metrics.verification import DetCurve, VerificationResult, p_target_key
 
 _TICKS = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4,
-          0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+          0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
 def _limits(det: DetCurve, result: VerificationResult) -> tuple[float, float]:

@@ -26,6 +26,9 @@ def extract_features(
         "see `avtool list features`.")] = ...,
     manifest: Annotated[Path | None, typer.Option(
         "--manifest", help="CSV/TSV/JSONL with id, path [, start, end, labels...].")] = None,
+    checkpoint_every: Annotated[int, typer.Option(
+        "--checkpoint-every", min=1,
+        help="Items journaled together: the most work a killed run can lose.")] = 256,
     workers: WorkersOpt = 1,
     device: DeviceOpt = Device.auto,
     strict: StrictOpt = False,
@@ -60,7 +63,8 @@ def extract_features(
             bar.update(task, completed=done + (len(jobs) - total), rate=f"{done / elapsed:.1f}")
 
         report = extract_to_store(jobs, out, feature, workers=workers, device=dev,
-                                  strict=strict, progress=advance)
+                                  strict=strict, progress=advance,
+                                  checkpoint_every=checkpoint_every)
     summary = {
         "store": report.store, "features": report.features, "items": report.total,
         "extracted": report.extracted, "already_done": report.skipped,

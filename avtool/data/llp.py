@@ -22,7 +22,8 @@ never a split on ``_``. Features are ``<root>/<stream>/<id>.npy``.
 Dense rows are turned into per-second masks exactly as the official LLP scorer does:
 ``mask[class, int(onset):int(offset)] = True`` (Python slice semantics), so zero-length and
 reversed rows set nothing, offsets past the grid are clipped, and adjacent or overlapping rows of
-one class merge into one event.
+one class merge into one event. Negative or non-finite times are rejected on read (the
+official code would give a negative onset Python's wrap-around meaning).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ __all__ = [
     "read_llp_events",
     "read_llp_weak",
     "write_llp_events",
+    "write_llp_weak",
 ]
 
 #: The 25 LLP classes in model-output index order (exact CSV spellings).
@@ -310,6 +312,15 @@ def write_llp_events(path: str | Path, events: Iterable[DenseEvent]) -> None:
         fh.write("\t".join(_DENSE_COLUMNS) + "\n")
         for ev in events:
             fh.write(f"{ev.filename}\t{_fmt_time(ev.onset)}\t{_fmt_time(ev.offset)}\t{ev.label}\n")
+
+
+def write_llp_weak(path: str | Path, rows: Iterable[WeakLabel]) -> None:
+    """Write rows in the ``AVVP_train.csv`` / ``AVVP_*_pd.csv`` format (header, tab-separated,
+    labels comma-joined in the given order), atomically."""
+    with atomic_write(path, newline="") as fh:
+        fh.write("\t".join(_WEAK_COLUMNS) + "\n")
+        for row in rows:
+            fh.write(f"{row.filename}\t{','.join(row.labels)}\n")
 
 
 def load_llp_features(

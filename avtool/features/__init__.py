@@ -4,7 +4,19 @@ Add a feature: write `avtool/features/<name>.py` with a config dataclass and an
 `@extractors.register("<name>")` class, then add its import below.
 """
 
-from avtool.features import color, fbank, frames, logmel, mfcc, motion, spectrogram, vggish
+from avtool.features import (  # noqa: F401
+    color,
+    fbank,
+    frames,
+    llp_audio,
+    llp_frame,
+    llp_motion,
+    logmel,
+    mfcc,
+    motion,
+    spectrogram,
+    vggish,
+)
 from avtool.features.base import (
     AudioExtractor,
     Extractor,

@@ -26,8 +26,10 @@ Ch. 9 for the optimistic variant):
   for R@1, and a tie across positions K-1 and K (0-based) counts for R@K. ``MdR = median(col) + 1``
   and ``MnR = mean(col) + 1``.
 * Counting never sorts and never builds a rank table: rows are read in chunks (any array-like
-  with ``shape``, ``dtype`` and row slicing works: ndarray, ``np.memmap``, ``h5py.Dataset``) and
-  each ground-truth score is compared with its row (t2v) or column (v2t). Comparisons use the
+  with ``shape``, ``dtype`` and row slicing works: ndarray, ``np.memmap``, ``h5py.Dataset``,
+  ``avtool.data.similarity.NpyMatrix``) and each ground-truth score is compared with its row
+  (t2v) or column (v2t). Ground-truth scores are read as points when the source is an ndarray
+  or has a ``points(rows, cols)`` method, else by one extra pass over the rows. Comparisons use the
   matrix's own dtype, so equal stored values tie exactly.
 
 Edge cases (pinned by tests/metrics/test_retrieval_metrics.py):
@@ -168,9 +170,11 @@ def _check_finite(block: np.ndarray, row0: int, name: str) -> None:
 
 
 def _gt_scores(sim: Any, rows: np.ndarray, cols: np.ndarray, step: int, name: str) -> np.ndarray:
-    """``sim[rows[i], cols[i]]`` for all i: point reads on arrays, row chunks otherwise."""
+    """``sim[rows[i], cols[i]]`` for all i: point reads where possible, row chunks otherwise."""
     if isinstance(sim, np.ndarray):
         return np.asarray(sim[rows, cols])
+    if callable(getattr(sim, "points", None)):
+        return np.asarray(sim.points(rows, cols))
     out = np.empty(len(rows), dtype=sim.dtype)
     order = np.argsort(rows, kind="stable")
     srows = rows[order]

@@ -13,3 +13,6 @@ app = typer.Typer(
 from avtool.cli.evaluate import speaker  # noqa: E402,F401
 from avtool.cli.evaluate import avvp  # noqa: E402,F401
 from avtool.cli.evaluate import retrieval  # noqa: E402,F401
+from avtool.cli.evaluate import grounding  # noqa: E402,F401
+from avtool.cli.evaluate import transcription  # noqa: E402,F401
+from avtool.cli.evaluate import captioning  # noqa: E402,F401

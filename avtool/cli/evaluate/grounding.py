@@ -1,0 +1,175 @@
+"""`avtool evaluate grounding`: R@n at IoU=m and mean IoU for temporal sentence grounding."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avtool.cli.evaluate import app
+from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
+
+
+class GtFormat(str, Enum):
+    auto = "auto"
+    charades_sta = "charades-sta"
+    activitynet = "activitynet"
+
+
+class IouRule(str, Enum):
+    ge = "ge"
+    gt = "gt"
+
+
+def _numbers(text: str, option: str, cast: type) -> list:
+    from avtool.errors import ConfigError
+
+    try:
+        values = [cast(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{option}: expected comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise ConfigError(f"{option}: no value given")
+    return values
+
+
+@app.command("grounding")
+def grounding(
+    pred: Annotated[Path, typer.Option(
+        "--pred", help="Predictions TSV with header 'query_id video_id start end' and an "
+        "optional 'rank' column (several ranked predictions per query).")],
+    gt: Annotated[Path, typer.Option(
+        "--gt", help="Ground truth: Charades-STA 'vid start end##sentence' text, or ActivityNet "
+        "Captions JSON.")],
+    gt_format: Annotated[GtFormat, typer.Option(
+        "--gt-format", help="auto: .json is ActivityNet Captions, anything else "
+        "Charades-STA.")] = GtFormat.auto,
+    durations: Annotated[Path | None, typer.Option(
+        "--durations", help="'video_id<TAB>duration' lines (seconds); overrides the durations "
+        "of an ActivityNet JSON. Without any, times are clipped at 0 only.")] = None,
+    iou: Annotated[str, typer.Option(
+        "--iou", help="IoU thresholds m of R@n,IoU=m, comma-separated, each in (0, 1].")
+    ] = "0.1,0.3,0.5,0.7",
+    iou_rule: Annotated[IouRule, typer.Option(
+        "--iou-rule", help="ge: a hit is IoU >= m (ABLR code, default); gt: IoU > m (the MALTA "
+        "paper's 'larger than').")] = IouRule.ge,
+    recall_at: Annotated[str, typer.Option(
+        "--recall-at", help="n of R@n, comma-separated; used when PRED has a rank column "
+        "(R@1 always).")] = "1,5",
+    per_video: Annotated[Path | None, typer.Option(
+        "--per-video", help="Also write per-video query count, mIoU and R@1 to this TSV.")] = None,
+    per_query: Annotated[Path | None, typer.Option(
+        "--per-query", help="Also write per-query ground truth, top prediction and IoU to this "
+        "TSV.")] = None,
+    as_json: JsonOpt = False,
+    append: AppendOpt = None,
+    name: NameOpt = None,
+) -> None:
+    """Score temporal sentence grounding: R@1 (and R@n with ranked predictions) at each IoU
+    threshold, plus mean IoU, as fractions. Predictions and ground truth are clipped to
+    [0, duration] (counted); a query without a prediction scores 0 and is reported.
+
+    Example: avtool evaluate grounding --pred pred.tsv --gt charades_sta_test.txt
+    --durations durations.tsv --iou 0.3,0.5,0.7 --json
+    """
+    from avtool.cli import render
+    from avtool.data.activitynet_captions import read_activitynet_captions
+    from avtool.data.charades_sta import read_charades_sta
+    from avtool.data.moments import (
+        match_grounding,
+        read_durations,
+        read_moment_predictions,
+        write_tsv,
+    )
+    from avtool.metrics.temporal import IOU_RULES, grounding_metrics, per_group, threshold_key
+
+    thresholds = _numbers(iou, "--iou", float)
+    ns = _numbers(recall_at, "--recall-at", int)
+    _check_options(thresholds, ns)
+    fmt = gt_format
+    if fmt is GtFormat.auto:
+        fmt = GtFormat.activitynet if gt.suffix.lower() == ".json" else GtFormat.charades_sta
+    video_durations = None
+    if fmt is GtFormat.activitynet:
+        queries, video_durations = read_activitynet_captions(gt)
+    else:
+        queries = read_charades_sta(gt)
+    if durations is not None:
+        video_durations = read_durations(durations)
+    preds = read_moment_predictions(pred)
+    inputs = match_grounding(queries, preds, video_durations,
+                             durations_path=durations or gt)
+    result = grounding_metrics(
+        inputs.gt, inputs.pred, inputs.pred_query, inputs.pred_rank, duration=inputs.duration,
+        thresholds=thresholds, rule=iou_rule.value, ns=ns if preds.rank is not None else (1,))
+    _report(result, inputs, render.stderr)
+
+    if per_video is not None:
+        rows = per_group(result, [q.video_id for q in inputs.queries])
+        cols = list(rows[0])
+        write_tsv(per_video, ["video_id", *cols[1:]], [list(r.values()) for r in rows])
+    if per_query is not None:
+        write_tsv(per_query, *_per_query_rows(result, inputs))
+    out = result.to_dict()
+    if append:
+        render.append_row(append, name or str(pred), out)
+    if as_json:
+        render.print_json(out)
+        return
+    rows = []
+    for j, m in enumerate(result.thresholds):
+        rows.append([f"IoU{IOU_RULES[result.rule]}{threshold_key(m)}",
+                     *(result.recall[i][j] for i in range(len(result.ns)))])
+    rows.append(["mIoU", result.miou, *([""] * (len(result.ns) - 1))])
+    c = out["counts"]
+    render.print_table(
+        rows, ["", *(f"R@{n}" for n in result.ns)], title="grounding",
+        caption=f"{c['queries']} queries, {c['missing']} without prediction (scored 0); "
+        f"clipped to [0, duration]: {c['pred_clipped']} predictions, {c['gt_clipped']} ground "
+        f"truths; fractions")
+
+
+def _check_options(thresholds: list[float], ns: list[int]) -> None:
+    from avtool.errors import ConfigError
+
+    bad = [m for m in thresholds if not 0.0 < m <= 1.0]
+    if bad:
+        raise ConfigError(f"--iou: thresholds must lie in (0, 1], got {bad}")
+    if min(ns) < 1:
+        raise ConfigError(f"--recall-at: n must be >= 1, got {ns}")
+
+
+def _report(result, inputs, console) -> None:
+    """Warnings on stderr: missing predictions, clipping, unknown durations."""
+    if result.n_missing:
+        ids = ", ".join(inputs.queries[i].query_id for i in result.missing[:10])
+        more = f" (+{result.n_missing - 10} more)" if result.n_missing > 10 else ""
+        console.print(f"warning: {result.n_missing} of {result.n_queries} queries have no "
+                      f"prediction and score 0: {ids}{more}", markup=False)
+    if result.n_pred_clipped or result.n_gt_clipped:
+        console.print(f"note: clipped to [0, duration]: {result.n_pred_clipped} predictions, "
+                      f"{result.n_gt_clipped} ground-truth moments", markup=False)
+    if result.n_unknown_duration:
+        console.print(f"note: no duration for {result.n_unknown_duration} queries (pass "
+                      "--durations): their times are clipped at 0 only", markup=False)
+
+
+def _per_query_rows(result, inputs) -> tuple[list[str], list[list]]:
+    import numpy as np
+
+    top = np.full((result.n_queries, 2), np.nan)
+    rank = (inputs.pred_rank if inputs.pred_rank is not None
+            else np.ones(len(inputs.pred_query), dtype=np.int64))
+    first = rank == 1
+    top[inputs.pred_query[first]] = inputs.pred[first]
+    cols = ["query_id", "video_id", "gt_start", "gt_end", "pred_start", "pred_end", "iou"]
+    cols += [f"best_iou@{n}" for n in result.ns if n != 1]
+    rows = []
+    for i, q in enumerate(inputs.queries):
+        ps, pe = ("", "") if np.isnan(top[i, 0]) else (float(top[i, 0]), float(top[i, 1]))
+        rows.append([q.query_id, q.video_id, q.start, q.end, ps, pe,
+                     float(result.best_iou[0, i]),
+                     *(float(result.best_iou[k, i]) for k, n in enumerate(result.ns) if n != 1)])
+    return cols, rows

@@ -1,0 +1,122 @@
+"""`avtool evaluate transcription`: corpus WER/CER/MER/WIL (AVATAR's definition), via jiwer."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avtool.cli.evaluate import app
+from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, StrictOpt
+
+
+class TranscriptFormat(str, Enum):
+    auto = "auto"
+    kaldi = "kaldi"
+    plain = "plain"
+
+
+def _examples(ids, k: int = 5) -> str:
+    shown = ", ".join(ids[:k])
+    return shown + (f", ... ({len(ids)} in all)" if len(ids) > k else "")
+
+
+@app.command("transcription")
+def transcription(
+    hyp: Annotated[Path, typer.Option("--hyp", help="Hypotheses: 'utt_id text' lines (Kaldi) "
+                                      "or one transcript per line (plain).")],
+    ref: Annotated[Path, typer.Option("--ref", help="References, same format as --hyp.")],
+    normalize: Annotated[str, typer.Option(
+        "--normalize", help="Normalisation applied to both sides: none | basic | whisper-like, "
+        "or transforms joined by '+' (e.g. lowercase+remove_punctuation). Recorded with the "
+        "result.")] = "basic",
+    fmt: Annotated[TranscriptFormat, typer.Option(
+        "--format", help="kaldi: 'utt_id text' lines matched by id; plain: line k of HYP "
+        "against line k of REF; auto: kaldi when every line starts with a unique id that "
+        "contains a digit and the files share ids.")] = TranscriptFormat.auto,
+    categories: Annotated[Path | None, typer.Option(
+        "--categories", help="'utt_id category' lines (e.g. a noise condition): adds one row "
+        "per category.")] = None,
+    alignments: Annotated[bool, typer.Option(
+        "--alignments", help="Print every utterance's word alignment (in --json: an "
+        "'alignments' list).")] = False,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+    append: AppendOpt = None,
+    name: NameOpt = None,
+) -> None:
+    """Word error rate as the AVATAR thesis defines it: S+D+I summed over the corpus divided by
+    the number of reference words, plus CER, MER and WIL, all in percent. Utterances are matched
+    by id; a reference without hypothesis counts as all deletions and an id only in HYP is left
+    out, both reported on stderr (--strict makes either an error).
+
+    Example: avtool evaluate transcription --hyp hyp.txt --ref ref.txt --categories utt2noise
+    --normalize basic --json
+    """
+    from avtool.cli import render
+    from avtool.data.kaldi_text import read_transcripts, read_utt2category
+    from avtool.errors import FormatError
+    from avtool.metrics.text import error_rates, format_alignment
+
+    hyps, refs, used = read_transcripts(hyp, ref, fmt.value)
+    if fmt is TranscriptFormat.auto:
+        render.stderr.print(f"reading {hyp} and {ref} as {used} transcripts (auto-detected; "
+                            "--format to override)")
+    cats = read_utt2category(categories) if categories is not None else None
+    if cats is not None:
+        lacking = [u for u in refs if u not in cats]
+        if lacking:
+            raise FormatError(f"{categories}: no category for {len(lacking)} of {len(refs)} "
+                              f"utterances of {ref}: {_examples(lacking)}")
+    missing = [u for u in refs if u not in hyps]
+    extra = [u for u in hyps if u not in refs]
+    if strict and (missing or extra):
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} reference ids have no hypothesis in {hyp}: "
+                         f"{_examples(missing)}")
+        if extra:
+            parts.append(f"{len(extra)} hypothesis ids are not in {ref}: {_examples(extra)}")
+        raise FormatError("; ".join(parts) + " (--strict)")
+    try:
+        result = error_rates(refs, hyps, normalize=normalize, categories=cats)
+    except ValueError as err:
+        raise FormatError(f"{ref}: {err}") from None
+    if missing:
+        render.stderr.print(f"warning: {len(missing)} reference utterances have no hypothesis "
+                            f"(counted as deletions): {_examples(missing)}")
+    if extra:
+        render.stderr.print(f"warning: {len(extra)} hypothesis ids are not in {ref} (not "
+                            f"scored): {_examples(extra)}")
+    out = result.to_dict(alignments=alignments)
+    out["format"] = used
+    if append:
+        row = {k: v for k, v in out.items() if k not in ("alignments", "missing_hypotheses",
+                                                        "extra_hypotheses",
+                                                        "normalization_steps")}
+        row["missing_hypotheses"] = len(result.missing_hypotheses)
+        row["extra_hypotheses"] = len(result.extra_hypotheses)
+        render.append_row(append, name or str(hyp), row)
+    if as_json:
+        render.print_json(out)
+        return
+
+    def row(label, d):
+        return [label, d["utterances"], d["reference_words"], d["substitutions"],
+                d["deletions"], d["insertions"], d["wer"], d["cer"], d["mer"], d["wil"]]
+
+    rows = [row("all", out)]
+    for cat, d in out.get("categories", {}).items():
+        rows.append(row(cat, d))
+    caption = (f"normalisation {result.normalization.name}; {used} transcripts; "
+               f"{len(result.missing_hypotheses)} missing, {len(result.extra_hypotheses)} "
+               "extra hypotheses")
+    render.print_table(rows, ["set", "utts", "ref words", "S", "D", "I", "WER %", "CER %",
+                              "MER %", "WIL %"],
+                       title="Transcription error rates", caption=caption)
+    if alignments:
+        for utt in result.utterances:
+            render.stdout.print(format_alignment(utt), markup=False, highlight=False)
+            render.stdout.print("")

@@ -1,0 +1,54 @@
+"""`avtool import <dataset>`: released features + labels of public datasets -> a feature store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avtool.cli.options import JsonOpt, StrictOpt
+
+app = typer.Typer(
+    help="Import released features and labels of public datasets into a feature store.",
+    no_args_is_help=True,
+)
+
+
+@app.command("llp")
+def llp(
+    features: Annotated[Path, typer.Option(
+        "--features", help="Folder with vggish/, res152/, r2plus1d_18/ of <video id>.npy.",
+        show_default=False)],
+    csv: Annotated[list[Path], typer.Option(
+        "--csv", help="Weak-label file (repeatable): AVVP_train.csv, AVVP_val_pd.csv, "
+        "AVVP_test_pd.csv; the split comes from the file name.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Store to create or extend.",
+                                      show_default=False)],
+    pool_frames: Annotated[bool, typer.Option(
+        "--pool-frames", help="Store llp_frame averaged per second (10x2048 instead of "
+        "80x2048; exact for HAN, 8x smaller).")] = False,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import the released LLP (AVVP) features and weak labels into a feature store.
+
+    One item per clip (id = clip name; meta: split, labels). Features llp_audio (VGGish 10x128), llp_frame (ResNet-152 80x2048) and llp_motion (R(2+1)D-18 10x512) are read from <features>/<stream>/<first 11 chars of the clip name>.npy. Reruns import only what is missing. Clips with missing or malformed feature files are listed at the end (exit status 1); --strict stops at the first.
+
+    Example: avtool import llp --features feats --csv AVVP_train.csv --csv AVVP_val_pd.csv --csv AVVP_test_pd.csv --out llp.h5
+    """
+    from avtool.cli.render import print_json, print_table, stderr
+    from avtool.data.llp_store import import_llp_features
+
+    report = import_llp_features(features, csv, out, pool_frames=pool_frames, strict=strict)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        splits = ", ".join(f"{k} {v}" for k, v in sorted(report.splits.items()))
+        print_table([[report.store, report.total, report.imported, report.skipped,
+                      len(report.failed), splits]],
+                    ["store", "clips", "imported", "already done", "failed", "splits"])
+    for clip, reason in report.failed:
+        stderr.print(f"[red]failed[/red] {clip}: {reason}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,94 @@
+"""`llp_audio`: one 128-d audio vector per second on the LLP grid (offline VGGish substitute).
+
+avtool ships no VGGish weights, so the default is the VGGish *front end* summarised per
+second: 16 kHz mono, 25 ms periodic Hann window (400 samples), 10 ms hop, 512-point FFT
+magnitude, 64 HTK mel bands 125-7500 Hz, log(mel + 0.01) (exactly the `vggish` extractor's
+log-mel); for each 1-s segment the mean and the standard deviation of each band over its 98
+frames -> 128 values (means first). Deterministic, no learned weights.
+
+Output: `segments` rows (10 for LLP) at 1 row/s. The waveform is zero-padded or trimmed to
+`segments` seconds first, so a 9.6-s or 10.3-s clip still gives exactly 10 x 128 and second t
+of the clip is row t (the same grid as `llp_frame` and `llp_motion`).
+
+User model (``model=PATH``): an ONNX model taking a batch of log-mel examples shaped
+(N, 1, 96, 64) (VGGish's input: 0.96 s of the log-mel above, taken from the start of each
+second) and giving one vector per example; see `avtool.features.onnx_runner`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from avtool.errors import MediaError
+from avtool.features.base import AudioExtractor, extractors
+
+
+@dataclass(frozen=True)
+class LlpAudioConfig:
+    sample_rate: int = 16_000
+    segments: int = 10
+    model: str = ""
+
+
+@extractors.register("llp_audio")
+class LlpAudioExtractor(AudioExtractor):
+    name = "llp_audio"
+    config_type = LlpAudioConfig
+
+    def __init__(self, config=None, device: str = "cpu") -> None:
+        super().__init__(config, device)
+        self._mel = None
+        self._model = None
+        self._dim: int | None = None
+
+    @property
+    def frame_rate(self) -> float:
+        return 1.0
+
+    @property
+    def onnx(self):
+        if self._model is None and self.config.model:
+            from avtool.features.onnx_runner import OnnxModel
+
+            self._model = OnnxModel(self.config.model, self.device, self.name)
+        return self._model
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        if not self.config.model:
+            return (128,)
+        if self._dim is None:
+            self._dim = self.onnx.output_dim((1, 96, 64))
+        return (self._dim,)
+
+    @property
+    def model_checksum(self) -> str:
+        return self.onnx.checksum if self.config.model else ""
+
+    def compute(self, wav: np.ndarray) -> np.ndarray:
+        import torch
+        import torchaudio
+
+        cfg = self.config
+        if cfg.sample_rate != 16_000:
+            raise MediaError("llp_audio: the VGGish front end is defined at 16 kHz only")
+        n = cfg.segments * cfg.sample_rate
+        wav = np.asarray(wav, np.float32)[:n]
+        if len(wav) < n:
+            wav = np.pad(wav, (0, n - len(wav)))
+        if self._mel is None:
+            self._mel = torchaudio.transforms.MelSpectrogram(
+                sample_rate=16_000, n_fft=512, win_length=400, hop_length=160, f_min=125.0,
+                f_max=7500.0, n_mels=64, power=1.0, center=False, mel_scale="htk",
+                window_fn=lambda k: torch.hann_window(k, periodic=True),
+            )
+        with torch.no_grad():
+            segments = torch.from_numpy(wav.reshape(cfg.segments, cfg.sample_rate))
+            logmel = torch.log(self._mel(segments) + 0.01).numpy()  # (T, 64, 98)
+        if cfg.model:
+            examples = np.swapaxes(logmel[:, :, :96], 1, 2)[:, None]  # (T, 1, 96, 64)
+            return self.onnx.run(examples)
+        return np.concatenate([logmel.mean(axis=2), logmel.std(axis=2)], axis=1).astype(
+            np.float32)

@@ -1,0 +1,1 @@
+"""Models: nn.Modules only, one file per family (ge2e, vggvox, ...)."""

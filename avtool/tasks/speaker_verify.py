@@ -1,0 +1,445 @@
+"""Speaker verification with an embedder: one pair, or a whole trial list with an embedding cache.
+
+Scores are cosine similarities (higher = same speaker). Test-time augmentation (TTA) as in the
+Nagrani thesis (§2.7.1.5), with crops evenly spaced (the thesis does not say how it placed them):
+
+* ``whole`` (default): one embedding of the whole utterance.
+* ``crops10`` (TTA-2): the renormalised mean embedding of 10 evenly spaced 3-s crops.
+* ``crops100`` (TTA-3): the mean cosine over the 10 x 10 crop pairs of the two files, computed
+  as the dot product of the two (unnormalised) mean crop embeddings, which is the same number.
+
+A file shorter than a crop is loop-padded to one crop. Both crop modes cache the same 10 crop
+embeddings per file (feature ``<model>_crops10``); ``whole`` caches ``<model>_whole``.
+
+Adaptive s-norm (Matejka et al., 2017): a trial score ``s`` of files ``a`` and ``b`` becomes
+``((s - mu_a) / sd_a + (s - mu_b) / sd_b) / 2`` where ``mu_x``, ``sd_x`` are the mean and standard
+deviation of the ``top`` highest scores of ``x`` against a cohort (cohort files with the same
+source as ``x`` are left out).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avtool.errors import AvtoolError, ConfigError, MediaError, StoreError
+
+TTA_MODES = ("whole", "crops10", "crops100")
+N_CROPS = 10
+CROP_SECONDS = 3.0
+DEFAULT_THRESHOLD = 0.5
+"""Decision threshold used when the model has none and --threshold is not given."""
+CHUNK_FILES = 16
+
+Progress = Callable[[int], None]
+
+
+def check_tta(tta: str) -> str:
+    if tta not in TTA_MODES:
+        raise ConfigError(f"--tta {tta!r}: choose one of {', '.join(TTA_MODES)}")
+    return tta
+
+
+def crop_waveform(wav: np.ndarray, sample_rate: int, n: int = N_CROPS,
+                  seconds: float = CROP_SECONDS) -> list[np.ndarray]:
+    """``n`` evenly spaced crops of ``seconds``; one loop-padded crop if ``wav`` is shorter."""
+    size = int(round(seconds * sample_rate))
+    if len(wav) <= size:
+        reps = -(-size // max(1, len(wav)))
+        return [np.tile(wav, reps)[:size]]
+    starts = np.round(np.linspace(0, len(wav) - size, n)).astype(int)
+    return [wav[s: s + size] for s in starts]
+
+
+def embed_waveforms(embedder, wavs: Sequence[np.ndarray]) -> np.ndarray:
+    """(n, dim) embeddings, batched through ``embed_many`` when the embedder has it."""
+    many = getattr(embedder, "embed_many", None)
+    if many is not None:
+        return np.asarray(many(list(wavs)), dtype=np.float32)
+    return np.stack([np.asarray(embedder.embed(w), dtype=np.float32) for w in wavs])
+
+
+def tta_feature(tta: str) -> str:
+    return "whole" if tta == "whole" else f"crops{N_CROPS}"
+
+
+def embedding_rows(embedder, wav: np.ndarray, tta: str) -> np.ndarray:
+    """What the cache stores for one file: (1, dim) for ``whole``, (k <= 10, dim) for crops."""
+    if tta_feature(tta) == "whole":
+        return embed_waveforms(embedder, [wav])
+    return embed_waveforms(embedder, crop_waveform(wav, embedder.sample_rate))
+
+
+def scoring_vector(rows: np.ndarray, tta: str) -> np.ndarray:
+    """The vector whose dot products are the scores (unit norm except for ``crops100``)."""
+    mean = np.asarray(rows, dtype=np.float64).mean(axis=0)
+    if tta == "crops100":
+        return mean
+    return mean / np.linalg.norm(mean)
+
+
+def read_speech(path: str | Path, sample_rate: int) -> np.ndarray:
+    from avtool.media.audio import read_audio
+
+    wav, _ = read_audio(path, sample_rate=sample_rate)
+    return wav
+
+
+def _load(model: str, device: Any, ge2e_options: dict | None):
+    from avtool.tasks.speaker_embedding import GE2E, load_embedder
+
+    if str(model).strip().lower() != GE2E and not Path(model).exists():
+        from avtool.errors import ModelError
+
+        raise ModelError(f"--model {model}: no such checkpoint file or run directory "
+                         "(give 'ge2e' or a checkpoint from 'avtool train --task speaker')")
+    return load_embedder(model, device, **(ge2e_options or {}))
+
+
+def resolve_threshold(embedder, threshold: float | None) -> tuple[float, str]:
+    """(threshold, where it came from): --threshold, the model's calibrated one, or 0.5."""
+    if threshold is not None:
+        return float(threshold), "--threshold"
+    calibrated = getattr(embedder, "threshold", None)
+    if calibrated is not None:
+        return float(calibrated), f"calibrated for {embedder.name}"
+    return DEFAULT_THRESHOLD, "default 0.5: the model has no calibrated threshold"
+
+
+# --------------------------------------------------------------------------- pair mode
+
+
+@dataclass(frozen=True)
+class PairResult:
+    score: float
+    threshold: float
+    threshold_source: str
+    model: str
+    tta: str
+    files: tuple[str, str]
+    seconds: tuple[float, float]
+
+    @property
+    def same_speaker(self) -> bool:
+        return self.score >= self.threshold
+
+    def to_dict(self) -> dict:
+        return {"score": self.score, "same_speaker": self.same_speaker,
+                "threshold": self.threshold, "threshold_source": self.threshold_source,
+                "model": self.model, "tta": self.tta, "files": list(self.files),
+                "seconds": list(self.seconds)}
+
+
+def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
+                threshold: float | None = None, device: Any = "cpu", tta: str = "whole",
+                ge2e_options: dict | None = None) -> PairResult:
+    """Score one trial. Raises MediaError (naming the file) for unreadable, too short or
+    silent audio."""
+    check_tta(tta)
+    embedder = _load(model, device, ge2e_options)
+    vectors, seconds = [], []
+    for path in (path_a, path_b):
+        wav = read_speech(path, embedder.sample_rate)
+        try:
+            rows = embedding_rows(embedder, wav, tta)
+        except MediaError as err:
+            raise MediaError(f"{path}: {err}") from None
+        vectors.append(scoring_vector(rows, tta))
+        seconds.append(len(wav) / embedder.sample_rate)
+    score = float(np.clip(vectors[0] @ vectors[1], -1.0, 1.0))
+    value, source = resolve_threshold(embedder, threshold)
+    return PairResult(score, value, source, embedder.name, tta, (str(path_a), str(path_b)),
+                      (seconds[0], seconds[1]))
+
+
+# --------------------------------------------------------------------------- embedding cache
+
+
+@dataclass(frozen=True)
+class BadFile:
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (first used on trial line {self.line})" if self.line is not None else ""
+        return f"{self.key}{where}: {self.message}"
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(model: str, device: str, ge2e_options: dict | None, threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    _WORKER["embedder"] = _load(model, device, ge2e_options)
+
+
+def _embed_chunk(jobs: list[tuple[str, str]], tta: str, embedder=None):
+    """[(key, rows or None, seconds, error message or None)] for [(key, path)]."""
+    embedder = embedder or _WORKER["embedder"]
+    wavs, out = {}, {}
+    for key, path in jobs:
+        try:
+            wavs[key] = read_speech(path, embedder.sample_rate)
+        except AvtoolError as err:
+            out[key] = (None, 0.0, str(err))
+    good = [k for k, _ in jobs if k in wavs]
+    try:  # one batched call for the whole chunk; on a bad file, redo one by one
+        pieces = [crop_waveform(wavs[k], embedder.sample_rate) if tta_feature(tta) != "whole"
+                  else [wavs[k]] for k in good]
+        flat = embed_waveforms(embedder, [w for p in pieces for w in p])
+        start = 0
+        for key, p in zip(good, pieces, strict=True):
+            out[key] = (flat[start: start + len(p)], len(wavs[key]) / embedder.sample_rate, None)
+            start += len(p)
+    except AvtoolError:
+        for key in good:
+            try:
+                out[key] = (embedding_rows(embedder, wavs[key], tta),
+                            len(wavs[key]) / embedder.sample_rate, None)
+            except AvtoolError as err:
+                out[key] = (None, 0.0, str(err))
+    return [(key, *out[key]) for key, _ in jobs]
+
+
+def feature_name(embedder, tta: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{embedder.name}_{tta_feature(tta)}")
+
+
+def feature_info(embedder, tta: str):
+    from avtool.store import FeatureInfo
+
+    config = {**dict(getattr(embedder, "config", {}) or {}), "tta": tta_feature(tta)}
+    if tta_feature(tta) != "whole":
+        config.update(n_crops=N_CROPS, crop_seconds=CROP_SECONDS)
+    return FeatureInfo(name=feature_name(embedder, tta), extractor="speaker_embedding",
+                       config=config, frame_rate=1.0, frame_shape=(int(embedder.dim),),
+                       dtype="float32", model_checksum=str(getattr(embedder, "checksum", "")))
+
+
+@dataclass
+class CacheReport:
+    n_embedded: int = 0
+    n_cached: int = 0
+    bad: list[BadFile] = field(default_factory=list)
+
+
+def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta: str, *,
+                   model: str, device: str, ge2e_options: dict | None, workers: int = 1,
+                   strict: bool = False, lines: dict[str, int] | None = None,
+                   progress: Progress | None = None) -> CacheReport:
+    """Embed every ``(key, path)`` not yet in the ``cache`` store; keys are item ids.
+
+    A cached item whose source differs from ``path`` is a StoreError (use another cache).
+    Bad files are collected (or raised at once with ``strict``) as MediaError naming them.
+    """
+    from avtool.store import ItemInfo, StoreWriter, open_store
+
+    info = feature_info(embedder, tta)
+    report = CacheReport()
+    lines = lines or {}
+    sources: dict[str, str] = {}
+    if Path(cache).is_file():
+        with open_store(cache) as store:
+            sources = {it.id: it.source for it in store.items()}
+    with StoreWriter(cache, {info.name: info}) as writer:
+        todo = []
+        for key, path in files:
+            if writer.has(key, info.name):
+                known = sources.get(key)
+                if known is not None and known != str(path):
+                    raise StoreError(f"{cache}: item {key!r} was embedded from {known}, not "
+                                     f"{path}; use another --cache for this audio")
+                report.n_cached += 1
+            else:
+                todo.append((key, str(path)))
+        if progress and report.n_cached:
+            progress(report.n_cached)
+        paths = dict(todo)
+        chunks = [todo[i: i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
+        for results in _run_chunks(chunks, tta, embedder, model, device, ge2e_options, workers):
+            for key, rows, seconds, error in results:
+                if error is not None:
+                    bad = BadFile(key, error, lines.get(key))
+                    if strict:
+                        raise MediaError(str(bad))
+                    report.bad.append(bad)
+                else:
+                    writer.add(ItemInfo(key, paths[key], seconds, {}), {info.name: rows})
+                    report.n_embedded += 1
+            if progress:
+                progress(len(results))
+    return report
+
+
+def _run_chunks(chunks, tta, embedder, model, device, ge2e_options, workers):
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield _embed_chunk(chunk, tta, embedder)
+        return
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                             initializer=_init_worker,
+                             initargs=(model, device, ge2e_options, threads)) as pool:
+        yield from pool.map(_embed_chunk, chunks, [tta] * len(chunks))
+
+
+def cached_vectors(cache: Path, embedder, tta: str, keys: Sequence[str] | None = None
+                   ) -> tuple[list[str], list[str], np.ndarray]:
+    """(keys, sources, scoring vectors) of the cached items (all of them when keys is None)."""
+    from avtool.store import open_store
+
+    name = feature_name(embedder, tta)
+    with open_store(cache) as store:
+        if name not in store.features:
+            raise StoreError(f"{cache}: no feature {name!r} (have "
+                             f"{', '.join(store.features) or 'none'}); embed with the same "
+                             "--model and --tta first")
+        if not store.feature_info(name).same_recipe(feature_info(embedder, tta)):
+            raise StoreError(f"{cache}: feature {name!r} was made with other settings "
+                             f"({store.feature_info(name).config})")
+        keys = [k for k in store.ids if store.has(k, name)] if keys is None else list(keys)
+        items = {it.id: it.source for it in store.items()}
+        vectors = np.stack([scoring_vector(store.read(k, name), tta) for k in keys]) \
+            if keys else np.zeros((0, embedder.dim))
+    return keys, [items[k] for k in keys], vectors
+
+
+# --------------------------------------------------------------------------- batch mode
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    trials: str
+    scores: str | None
+    cache: str
+    model: str
+    tta: str
+    n_trials: int
+    n_scored: int
+    n_files: int
+    n_embedded: int
+    n_cached: int
+    bad: tuple[BadFile, ...] = ()
+    snorm: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {"trials": self.trials, "scores": self.scores, "cache": self.cache,
+                "model": self.model, "tta": self.tta, "n_trials": self.n_trials,
+                "n_scored": self.n_scored, "n_files": self.n_files,
+                "n_embedded": self.n_embedded, "n_cached": self.n_cached,
+                "n_bad_files": len(self.bad), "bad_files": [str(b) for b in self.bad],
+                "snorm": self.snorm}
+
+
+ProgressFactory = Callable[[str, int], Progress]
+
+
+def default_cache(out: str | Path) -> Path:
+    """``scores.txt`` -> ``scores.emb.h5`` beside it."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.emb.h5")
+
+
+def cohort_files(root: Path) -> list[tuple[str, Path]]:
+    from avtool.media.audio import MEDIA_EXTENSIONS
+
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in MEDIA_EXTENSIONS
+                   and p.is_file())
+    if not files:
+        raise MediaError(f"{root}: no audio files for the s-norm cohort")
+    return [(f"cohort/{p.relative_to(root).as_posix()}", p) for p in files]
+
+
+def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *,
+                  model: str = "ge2e", cache: str | Path | None = None, tta: str = "whole",
+                  device: Any = "cpu", workers: int = 1, snorm_cohort: str | Path | None = None,
+                  snorm_top: int = 200, strict: bool = False, ge2e_options: dict | None = None,
+                  progress: ProgressFactory | None = None) -> BatchResult:
+    """Score every trial of a VoxCeleb-style list; write ``path1 path2 score`` lines to ``out``.
+
+    Each distinct file is embedded once into the ``cache`` store (reused by later runs).
+    ``snorm_cohort`` is a directory of cohort audio (embedded into the same cache under ids
+    ``cohort/<relative path>``) or a store written by an earlier run with the same model and
+    TTA (all its items form the cohort).
+
+    Returns:
+        counts, the bad files (trials using them get no score) and the s-norm settings.
+
+    Raises:
+        FormatError: malformed trial list. MediaError: audio root missing, or the first bad file
+        with ``strict``. StoreError: cache written by another model or from other audio.
+    """
+    from avtool.data.voxceleb import read_trials, write_scores
+    from avtool.tasks.speaker_scoring import score_trials
+    from avtool.tasks.speaker_snorm import cohort_stats, snorm_scores
+
+    check_tta(tta)
+    trial_list = read_trials(trials)
+    root = Path(audio_root)
+    if not root.is_dir():
+        raise MediaError(f"{root}: audio root is not a directory")
+    if snorm_cohort is not None and not Path(snorm_cohort).exists():
+        raise MediaError(f"{snorm_cohort}: no such s-norm cohort (directory or store)")
+    cache = Path(cache) if cache is not None else default_cache(out)
+    lines: dict[str, int] = {}
+    for p1, p2, line in zip(trial_list.path1, trial_list.path2, trial_list.lines, strict=True):
+        lines.setdefault(p1, line)
+        lines.setdefault(p2, line)
+    keys = sorted(lines)
+    embedder = _load(model, device, ge2e_options)
+    common = dict(model=model, device=str(device), ge2e_options=ge2e_options, workers=workers,
+                  strict=strict)
+    advance = progress("embedding", len(keys)) if progress else None
+    report = embed_to_cache(embedder, [(k, root / k) for k in keys], cache, tta, lines=lines,
+                            progress=advance, **common)
+    bad_keys = {b.key for b in report.bad}
+    good = [k for k in keys if k not in bad_keys]
+    row = {k: i for i, k in enumerate(good)}
+    use = np.array([a in row and b in row for a, b in
+                    zip(trial_list.path1, trial_list.path2, strict=True)], dtype=bool)
+    path1 = [p for p, u in zip(trial_list.path1, use, strict=True) if u]
+    path2 = [p for p, u in zip(trial_list.path2, use, strict=True) if u]
+    snorm = None
+    scores_path = None
+    if path1:
+        _, sources, vectors = cached_vectors(cache, embedder, tta, good)
+        a = np.array([row[p] for p in path1])
+        b = np.array([row[p] for p in path2])
+        scores = score_trials(a, b, vectors).astype(np.float64)
+        if tta == "crops100":
+            norms = np.linalg.norm(vectors, axis=1)
+            scores = scores * norms[a] * norms[b]
+        if snorm_cohort is not None:
+            cohort_path = Path(snorm_cohort)
+            if cohort_path.is_dir():
+                files = cohort_files(cohort_path)
+                step = progress("cohort", len(files)) if progress else None
+                cohort_report = embed_to_cache(embedder, files, cache, tta, progress=step,
+                                               **common)
+                if cohort_report.bad:
+                    raise MediaError(f"s-norm cohort file {cohort_report.bad[0]}")
+                _, cohort_sources, cohort = cached_vectors(cache, embedder, tta,
+                                                           [k for k, _ in files])
+            else:
+                _, cohort_sources, cohort = cached_vectors(cohort_path, embedder, tta)
+            stats = cohort_stats(vectors, cohort, snorm_top, sources, cohort_sources)
+            scores = snorm_scores(scores, a, b, stats)
+            snorm = {"cohort": str(cohort_path), "cohort_size": stats.cohort_size,
+                     "top": stats.top, "requested_top": snorm_top}
+        write_scores(out, path1, path2, scores)
+        scores_path = str(out)
+    return BatchResult(str(trial_list.path), scores_path, str(cache), embedder.name, tta,
+                       len(trial_list), int(use.sum()), len(keys), report.n_embedded,
+                       report.n_cached, tuple(report.bad), snorm)

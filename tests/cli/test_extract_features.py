@@ -1,0 +1,157 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from avtool.cli.app import app
+from avtool.store import check_store, open_store
+
+runner = CliRunner()
+
+
+def _corpus(root: Path, n: int, seconds: float = 1.0) -> Path:
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        spk = root / f"id1000{i % 3}" / "vid"
+        spk.mkdir(parents=True, exist_ok=True)
+        sf.write(spk / f"{i:05d}.wav", (0.1 * rng.normal(size=int(16000 * seconds)))
+                 .astype(np.float32), 16000)
+    return root
+
+
+def test_extract_directory_info_and_check(tmp_path):
+    root = _corpus(tmp_path / "wav", 4)
+    out = tmp_path / "f.h5"
+    result = runner.invoke(app, ["extract-features", str(root), "--out", str(out),
+                                 "-f", "fbank", "-f", "spectrogram", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["extracted"] == 4 and summary["failed"] == []
+    store = open_store(out)
+    assert store.ids[0] == "id10000/vid/00000"  # relative path without extension
+    assert store.features["spectrogram"].frame_shape == (257,)
+    info = runner.invoke(app, ["store", "info", str(out), "--json"])
+    data = json.loads(info.stdout)
+    assert data["items"] == 4
+    assert {f["name"]: f["frame_rate"] for f in data["features"]} == {
+        "fbank": 100.0, "spectrogram": 100.0}
+    assert data["features"][0]["config"]["type"] in ("fbank", "spectrogram")
+    human = runner.invoke(app, ["store", "info", str(out)])
+    assert "spectrogram" in human.stdout and "num_mel_bins=80" in human.stdout
+    check = runner.invoke(app, ["store", "check", str(out)])
+    assert check.exit_code == 0 and "valid (4 items" in check.stdout
+    again = runner.invoke(app, ["extract-features", str(root), "--out", str(out),
+                                "-f", "fbank", "--json"])
+    assert json.loads(again.stdout)["already_done"] == 4
+
+
+def test_manifest_labels_and_time_ranges(tmp_path):
+    root = _corpus(tmp_path / "wav", 2, seconds=2.0)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("id,path,start,end,speaker,split\n"
+                        "a,wav/id10000/vid/00000.wav,0.5,1.5,spk1,train\n"
+                        "b,wav/id10001/vid/00001.wav,,,spk2,test\n")
+    out = tmp_path / "f.h5"
+    result = runner.invoke(app, ["extract-features", "--manifest", str(manifest),
+                                 "--out", str(out), "-f", "mfcc"])
+    assert result.exit_code == 0, result.output
+    store = open_store(out)
+    assert store.item("a").meta == {"speaker": "spk1", "split": "train", "start": 0.5, "end": 1.5}
+    assert store.item("a").duration == pytest.approx(1.0)
+    assert store.num_frames("a", "mfcc") == 98 and store.num_frames("b", "mfcc") == 198
+    assert root.exists()
+
+
+def test_bad_items_are_reported_and_exit_1(tmp_path):
+    root = _corpus(tmp_path / "wav", 2)
+    (root / "broken.wav").write_bytes(b"RIFF....WAVEjunk")
+    (root / "empty.flac").write_bytes(b"")
+    out = tmp_path / "f.h5"
+    result = runner.invoke(app, ["extract-features", str(root), "--out", str(out), "-f", "fbank"])
+    assert result.exit_code == 1
+    assert "broken.wav" in result.stderr and "empty.flac: empty file" in result.stderr
+    assert len(open_store(out)) == 2
+    strict = runner.invoke(app, ["extract-features", str(root), "--out", str(tmp_path / "g.h5"),
+                                 "-f", "fbank", "--strict"])
+    assert strict.exit_code == 2 and "avtool: error:" in strict.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["missing_dir"], "no such file or directory"),
+    (["--manifest", "nope.csv"], "no such manifest"),
+])
+def test_bad_inputs_exit_2_with_one_line(tmp_path, args, message):
+    result = runner.invoke(app, ["extract-features", *args, "--out", str(tmp_path / "x.h5"),
+                                 "-f", "fbank"])
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_feature_lists_valid_names(tmp_path):
+    root = _corpus(tmp_path / "wav", 1)
+    result = runner.invoke(app, ["extract-features", str(root), "--out", str(tmp_path / "x.h5"),
+                                 "-f", "fbnk"])
+    assert result.exit_code == 2 and "valid names:" in result.stderr and "fbank" in result.stderr
+
+
+def test_two_workers_give_the_same_store(tmp_path):
+    root = _corpus(tmp_path / "wav", 6)
+    for workers, name in ((1, "one.h5"), (2, "two.h5")):
+        result = runner.invoke(app, ["extract-features", str(root), "--out", str(tmp_path / name),
+                                     "-f", "fbank", "--workers", str(workers)])
+        assert result.exit_code == 0, result.output
+    _assert_same_store(tmp_path / "one.h5", tmp_path / "two.h5")
+
+
+def _assert_same_store(a: Path, b: Path) -> None:
+    sa, sb = open_store(a), open_store(b)
+    assert sa.ids == sb.ids
+    assert sa.features == sb.features
+    assert sa.items() == sb.items()
+    for name in sa.features:
+        for item_id in sa.ids:
+            np.testing.assert_array_equal(sa.read(item_id, name), sb.read(item_id, name))
+
+
+def _extract_cmd(root: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "avtool.cli.app", "extract-features", str(root), "--out",
+            str(out), "-f", "fbank", "-f", "spectrogram", "-f", "mfcc",
+            "--checkpoint-every", "2"]
+
+
+def _journal_parts(out: Path) -> int:
+    journal = out.with_name(out.name + ".journal")
+    return len(list(journal.glob("part-*.h5"))) if journal.exists() else 0
+
+
+@pytest.mark.parametrize("moment", ["store-created", "two-parts", "six-parts"])
+def test_sigkill_at_any_moment_leaves_a_store_and_a_rerun_completes_it(tmp_path, moment):
+    root = _corpus(tmp_path / "wav", 24, seconds=4.0)
+    reference = tmp_path / "ref.h5"
+    subprocess.run(_extract_cmd(root, reference), check=True, capture_output=True)
+
+    out = tmp_path / "killed.h5"
+    proc = subprocess.Popen(_extract_cmd(root, out), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    ready = {"store-created": lambda: out.exists(),
+             "two-parts": lambda: _journal_parts(out) >= 2,
+             "six-parts": lambda: _journal_parts(out) >= 6}[moment]
+    deadline = time.time() + 120
+    while not ready() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    check_store(out)  # opens and validates after the kill
+    subprocess.run(_extract_cmd(root, out), check=True, capture_output=True)
+    assert _journal_parts(out) == 0
+    _assert_same_store(out, reference)
