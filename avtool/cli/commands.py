@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from avtool.cli import evaluate, extract_features, store, synth, train
+    from avtool.cli import evaluate, extract_features, list_names, store, synth, train
 
     app.add_typer(synth.app, name="synth")
     app.command("extract-features")(extract_features.extract_features)
@@ -17,3 +17,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(store.app, name="store")
     app.command("train")(train.train)
     app.add_typer(evaluate.app, name="evaluate")
+    app.add_typer(list_names.app, name="list")

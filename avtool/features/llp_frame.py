@@ -85,10 +85,12 @@ def describe_frames(frames: np.ndarray) -> np.ndarray:
     index = index.reshape(n, -1) + 256 * np.arange(n)[:, None]
     hist = np.bincount(index.ravel(), minlength=256 * n).reshape(n, 256) / float(h * w)
     layout = cell_means(frames.astype(np.float32) / 255.0, 8).reshape(n, 192)
-    grey = cv2.cvtColor(frames.reshape(n * h, w, 3), cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    magnitude = np.sqrt(gx * gx + gy * gy).reshape(n, h, w) / 255.0
+    magnitude = np.empty((n, h, w), np.float32)
+    for k in range(n):  # per frame: a filter over stacked frames would mix their borders
+        grey = cv2.cvtColor(frames[k], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+        magnitude[k] = np.sqrt(gx * gx + gy * gy) / 255.0
     edges = cell_means(magnitude, 8).reshape(n, 64)
     return np.concatenate([np.sqrt(hist), layout, edges], axis=1).astype(np.float32)
 

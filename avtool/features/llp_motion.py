@@ -10,8 +10,11 @@ grey-level absolute differences give, averaged over the segment's frame pairs:
 * 32: colour of what changes: 32 hue bins, each pixel adding its absolute grey difference
   (in [0, 1]), divided by the frame's pixel count;
 * 32: mean absolute grey difference per 4 x 4 cell, and its maximum over the pairs;
-* 64: global 8 orientation x 8 magnitude bins (edges 0.25, 0.5, 1, 2, 4, 8, 16 px/frame;
-  pixels moving < 0.1 px/frame are ignored), as fractions of the pixels.
+* 64: global 8 orientation x 8 magnitude bins (edges 0.25, 0.5, 1, 2, 4, 8, 16 px/frame),
+  as fractions of the pixels.
+
+Noise gates: flow slower than 0.25 px/frame and grey changes below 8/255 count as zero, so
+sensor and codec noise on a still scene gives (nearly) all-zero features.
 
 Every value is non-negative and square-rooted (small moving objects still register). A clip
 shorter than `segments` seconds repeats its last frame (no motion), a longer one is trimmed.
@@ -34,6 +37,8 @@ from avtool.features.llp_frame import cell_means, grid_frames, hsv_frames
 
 KINETICS_MEAN = (0.43216, 0.394666, 0.37645)
 KINETICS_STD = (0.22803, 0.22145, 0.216989)
+_MIN_FLOW = 0.25  # px/frame: slower flow is treated as noise
+_MIN_DIFF = 8 / 255  # grey-level changes below this are treated as noise
 _MAG_EDGES = np.array([0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], np.float32)
 
 
@@ -60,6 +65,7 @@ def describe_motion(frames: np.ndarray, per_segment: int) -> np.ndarray:
     for k in range(1, n):
         flow = cv2.calcOpticalFlowFarneback(grey[k - 1], grey[k], None, 0.5, 2, 9, 2, 5, 1.1, 0)
         mag, ang = cv2.cartToPolar(flow[..., 0], flow[..., 1])
+        mag[mag < _MIN_FLOW] = 0.0  # sensor/codec noise gate
         orient = (ang * (8 / (2 * np.pi))).astype(np.int64) % 8
         # 128: orientation histogram per 4x4 cell, magnitude-weighted
         cy = np.minimum(np.arange(h) * 4 // h, 3)[:, None]
@@ -69,11 +75,12 @@ def describe_motion(frames: np.ndarray, per_segment: int) -> np.ndarray:
         pair_feats[k, :128] = cells / (h * w / 16.0)
         # 32: hue of what changes
         diff = np.abs(grey[k].astype(np.float32) - grey[k - 1].astype(np.float32)) / 255.0
+        diff[diff < _MIN_DIFF] = 0.0
         pair_feats[k, 128:160] = np.bincount(hue[k].ravel(), weights=diff.ravel(),
                                              minlength=32) / (h * w)
         cell_diff[k] = cell_means(diff[None], 4).ravel()
         # 64: global orientation x magnitude
-        moving = mag >= 0.1
+        moving = mag > 0
         mbin = np.searchsorted(_MAG_EDGES, mag[moving])
         pair_feats[k, 192:256] = np.bincount(orient[moving] * 8 + mbin, minlength=64) / (h * w)
     segments = n // per_segment

@@ -1,0 +1,54 @@
+"""`avtool list features|tasks`: every registered component, with its parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import typer
+
+from avtool.cli.options import JsonOpt
+
+app = typer.Typer(help="List registered components (features, tasks).", no_args_is_help=True)
+
+
+@app.command("features")
+def features(as_json: JsonOpt = False) -> None:
+    """Feature extractors with their output shape, frame rate and default parameters.
+
+    Example:
+      avtool list features --json
+    """
+    from avtool.cli.render import print_json, print_table
+    from avtool.features import build_extractor, extractors
+
+    rows = []
+    for name in extractors.names():
+        ex = build_extractor(name)
+        params = {f.name: getattr(ex.config, f.name) for f in dataclasses.fields(ex.config)}
+        rows.append({"name": name, "modality": ex.modality, "frame_rate": ex.frame_rate,
+                     "frame_shape": list(ex.frame_shape), "dtype": ex.dtype,
+                     "parameters": params})
+    if as_json:
+        print_json(rows)
+        return
+    print_table([[r["name"], r["modality"], f"{r['frame_rate']:g}",
+                  "x".join(map(str, r["frame_shape"])),
+                  ", ".join(f"{k}={v}" for k, v in r["parameters"].items())] for r in rows],
+                ["feature", "modality", "fps", "frame", "parameters (defaults)"])
+
+
+@app.command("tasks")
+def tasks_(as_json: JsonOpt = False) -> None:
+    """Tasks that `avtool train --task NAME` accepts.
+
+    Example:
+      avtool list tasks
+    """
+    from avtool import tasks
+    from avtool.cli.render import print_json
+
+    tasks.load_all()
+    if as_json:
+        print_json(tasks.trainers.names())
+    else:
+        typer.echo("\n".join(tasks.trainers.names()))
