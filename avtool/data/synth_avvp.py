@@ -15,7 +15,8 @@ visual-only ("silent object") and asynchronous audio-visual events all occur:
 Label sampling (all per clip, from the clip's own random stream, so the corpus is a pure
 function of the seed and the config, whatever the worker count):
 
-* number of events 1 / 2 / 3 with `p_events`; classes uniform without replacement;
+* number of events 1 / 2 / 3 with `p_events`; distinct classes dealt from shuffled decks of
+  all 25, so every class occurs about equally often;
 * modality of each event: both / audio only / visual only with `p_modality`;
 * runs per modality: 1, 2 or 3 (audio, `p_audio_runs`) or 1 or 2 (visual, `p_visual_runs`);
   a run covers all 10 s with `p_full_audio` / `p_full_visual`; runs of one class and modality
@@ -49,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.data.llp import LLP_CLASSES, N_SEGMENTS, DenseEvent, WeakLabel
+from avtool.errors import ConfigError
 
 Run = tuple[int, int]  # (onset s, offset s), offset exclusive
 
@@ -176,7 +178,7 @@ def _splits(rng: np.random.Generator, n: int, val: float, test: float) -> list[s
         n_test, n_val = max(n_test, 1 if test > 0 else 0), max(n_val, 1 if val > 0 else 0)
     n_train = n - n_test - n_val
     if n_train < 0:
-        raise ValueError(f"val_fraction + test_fraction leave no train clips out of {n}")
+        raise ConfigError(f"val_fraction + test_fraction leave no train clips out of {n}")
     order = rng.permutation(n)
     splits = [""] * n
     for rank, i in enumerate(order):
@@ -184,35 +186,58 @@ def _splits(rng: np.random.Generator, n: int, val: float, test: float) -> list[s
     return splits
 
 
-def plan_events(rng: np.random.Generator, cfg: SynthAvvpConfig,
-                classes: Sequence[str] = LLP_CLASSES) -> tuple[EventPlan, ...]:
-    k = min(1 + _choice(rng, cfg.p_events), len(classes))
-    picked = rng.choice(len(classes), size=k, replace=False)
+def _deal_classes(rng: np.random.Generator, sizes: Sequence[int], n_classes: int
+                  ) -> list[list[int]]:
+    """Distinct classes for each clip, dealt from shuffled decks of all classes, so every
+    class occurs about equally often (counts differ by at most a few)."""
+    deck: list[int] = []
+    hands = []
+    for k in sizes:
+        hand: list[int] = []
+        while len(hand) < k:
+            if not deck:
+                deck = [int(c) for c in rng.permutation(n_classes)]
+            c = deck.pop()
+            if c in hand:
+                deck.insert(0, c)  # deal it to a later clip
+                continue
+            hand.append(c)
+        hands.append(sorted(hand))
+    return hands
+
+
+def plan_events(rng: np.random.Generator, cfg: SynthAvvpConfig, labels: Sequence[str]
+                ) -> tuple[EventPlan, ...]:
+    """Modality and runs of each of a clip's classes."""
     events = []
-    for c in sorted(int(i) for i in picked):
+    for label in labels:
         mode = _choice(rng, cfg.p_modality)  # 0 both, 1 audio only, 2 visual only
         audio = sample_runs(rng, cfg.p_audio_runs, cfg.p_full_audio) if mode in (0, 1) else ()
         if mode == 2 or (mode == 0 and rng.random() >= cfg.p_sync):
             visual = sample_runs(rng, cfg.p_visual_runs, cfg.p_full_visual)
         else:
             visual = audio if mode == 0 else ()
-        events.append(EventPlan(classes[c], audio, visual))
+        events.append(EventPlan(label, audio, visual))
     return tuple(events)
 
 
-def plan_corpus(cfg: SynthAvvpConfig) -> list[ClipPlan]:
+def plan_corpus(cfg: SynthAvvpConfig, classes: Sequence[str] = LLP_CLASSES) -> list[ClipPlan]:
     """The labels and per-clip seeds of the whole corpus (no rendering)."""
     if cfg.clips < 1:
-        raise ValueError("clips must be >= 1")
+        raise ConfigError("clips must be >= 1")
     root = np.random.SeedSequence(cfg.seed)
     corpus_rng = np.random.default_rng(root.spawn(1)[0])
     names = _clip_ids(corpus_rng, cfg.clips)
     splits = _splits(corpus_rng, cfg.clips, cfg.val_fraction, cfg.test_fraction)
+    sizes = [min(1 + _choice(corpus_rng, cfg.p_events), len(classes))
+             for _ in range(cfg.clips)]
+    hands = _deal_classes(corpus_rng, sizes, len(classes))
     plans = []
     for i, child in enumerate(root.spawn(cfg.clips + 1)[1:]):
         rng = np.random.default_rng(child)
         clip_seed = int(child.generate_state(1)[0])
-        plans.append(ClipPlan(names[i], splits[i], clip_seed, plan_events(rng, cfg)))
+        events = plan_events(rng, cfg, [classes[c] for c in hands[i]])
+        plans.append(ClipPlan(names[i], splits[i], clip_seed, events))
     return plans
 
 

@@ -13,8 +13,9 @@ grey-level absolute differences give, averaged over the segment's frame pairs:
 * 64: global 8 orientation x 8 magnitude bins (edges 0.25, 0.5, 1, 2, 4, 8, 16 px/frame),
   as fractions of the pixels.
 
-Noise gates: flow slower than 0.25 px/frame and grey changes below 8/255 count as zero, so
-sensor and codec noise on a still scene gives (nearly) all-zero features.
+Noise gates: grey changes below 8/255 count as zero, and flow counts only where it is at
+least 0.25 px/frame within 2 pixels of a changed pixel, so sensor and codec noise on a still
+scene gives (nearly) all-zero features.
 
 Every value is non-negative and square-rooted (small moving objects still register). A clip
 shorter than `segments` seconds repeats its last frame (no motion), a longer one is trimmed.
@@ -65,7 +66,10 @@ def describe_motion(frames: np.ndarray, per_segment: int) -> np.ndarray:
     for k in range(1, n):
         flow = cv2.calcOpticalFlowFarneback(grey[k - 1], grey[k], None, 0.5, 2, 9, 2, 5, 1.1, 0)
         mag, ang = cv2.cartToPolar(flow[..., 0], flow[..., 1])
-        mag[mag < _MIN_FLOW] = 0.0  # sensor/codec noise gate
+        diff = np.abs(grey[k].astype(np.float32) - grey[k - 1].astype(np.float32)) / 255.0
+        diff[diff < _MIN_DIFF] = 0.0
+        changed = cv2.dilate((diff > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        mag[(mag < _MIN_FLOW) | ~changed] = 0.0  # noise gates: slow flow, unchanged pixels
         orient = (ang * (8 / (2 * np.pi))).astype(np.int64) % 8
         # 128: orientation histogram per 4x4 cell, magnitude-weighted
         cy = np.minimum(np.arange(h) * 4 // h, 3)[:, None]
@@ -74,8 +78,6 @@ def describe_motion(frames: np.ndarray, per_segment: int) -> np.ndarray:
         cells = np.bincount(cell.ravel(), weights=mag.ravel(), minlength=128)
         pair_feats[k, :128] = cells / (h * w / 16.0)
         # 32: hue of what changes
-        diff = np.abs(grey[k].astype(np.float32) - grey[k - 1].astype(np.float32)) / 255.0
-        diff[diff < _MIN_DIFF] = 0.0
         pair_feats[k, 128:160] = np.bincount(hue[k].ravel(), weights=diff.ravel(),
                                              minlength=32) / (h * w)
         cell_diff[k] = cell_means(diff[None], 4).ravel()

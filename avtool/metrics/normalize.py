@@ -26,7 +26,10 @@ transforms in the given order; its recorded name is that string.
 
 from __future__ import annotations
 
+import functools
 import re
+import string
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,13 +49,10 @@ def _transform(name: str) -> Callable[[Transform], Transform]:
     return decorate
 
 
-_SPACES = re.compile(r"\s+")
-
-
 @_transform("collapse_whitespace")
 def collapse_whitespace(text: str) -> str:
     """Runs of whitespace (tabs, newlines) become one space; strip both ends."""
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 @_transform("lowercase")
@@ -60,11 +60,32 @@ def lowercase(text: str) -> str:
     return text.lower()
 
 
-def _is_punct_or_symbol(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "PS"
+_ASCII_PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
+_KEEP = "\ue000"  # a private-use placeholder: neither punctuation nor symbol
 
 
-_APOSTROPHES = "'\u2019"
+@functools.lru_cache(maxsize=None)
+def _category_class(categories: str) -> re.Pattern:
+    """A regex class of every code point whose Unicode category starts with one of
+    ``categories`` (built once, on first non-ASCII input: a scan of all code points)."""
+    ranges: list[list[int]] = []
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(cp))[0] in categories:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    body = "".join(re.escape(chr(a)) + ("" if a == b else "-" + re.escape(chr(b)))
+                   for a, b in ranges)
+    return re.compile(f"[{body}]")
+
+
+def _replace_class(text: str, categories: str) -> str:
+    pattern = _ASCII_PUNCT if text.isascii() else _category_class(categories)
+    return pattern.sub(" ", text)
+
+
+_INNER_APOSTROPHE = re.compile(r"(?<=[^\W_])['\u2019](?=[^\W_])")
 
 
 @_transform("remove_punctuation")
@@ -72,17 +93,8 @@ def remove_punctuation(text: str) -> str:
     """Punctuation and symbols (Unicode P*, S*) become spaces, except an apostrophe (' or ’)
     with a letter or digit on both sides, which is kept as ``'``: ``don't`` stays,
     ``'quoted'`` -> ``quoted``, ``well-known`` -> ``well known``."""
-    out = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch in _APOSTROPHES:
-            inner = 0 < i < n - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
-            out.append("'" if inner else " ")
-        elif _is_punct_or_symbol(ch):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    text = _INNER_APOSTROPHE.sub(_KEEP, text)
+    return _replace_class(text, "PS").replace(_KEEP, "'")
 
 
 _BRACKETED = re.compile(r"[<\[][^>\]]*[>\]]|\([^)]*\)")
@@ -154,20 +166,15 @@ def join_digit_groups(text: str) -> str:
     return _DIGIT_GROUP.sub("", text)
 
 
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
 @_transform("remove_symbols")
 def remove_symbols(text: str) -> str:
-    """Every punctuation mark, symbol and combining mark becomes a space, apostrophes included,
-    except a ``.`` between two digits (``3.5`` stays)."""
-    out = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == "." and 0 < i < n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
-            out.append(ch)
-        elif unicodedata.category(ch)[0] in "PSM":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Every punctuation mark, symbol and combining mark (Unicode P*, S*, M*) becomes a space,
+    apostrophes included, except a ``.`` between two digits (``3.5`` stays)."""
+    text = _DECIMAL_POINT.sub(_KEEP, text)
+    return _replace_class(text, "PSM").replace(_KEEP, ".")
 
 
 PRESETS: dict[str, tuple[str, ...]] = {

@@ -163,8 +163,10 @@ def grounding_metrics(
             else np.asarray(pred_rank, dtype=np.int64).reshape(-1))
     if rank.size != n_p or (n_p and rank.min() < 1):
         raise ValueError("need one rank >= 1 per prediction")
-    if n_p and np.unique(pred_query * (int(rank.max()) + 1) + rank).size != n_p:
-        raise ValueError("a (query, rank) pair is given twice")
+    if n_p:
+        keys = np.sort(pred_query * (int(rank.max()) + 1) + rank)
+        if np.any(keys[1:] == keys[:-1]):
+            raise ValueError("a (query, rank) pair is given twice")
     if np.any(gt[:, 0] > gt[:, 1]) or np.any(pred[:, 0] > pred[:, 1]):
         raise ValueError("a moment starts after it ends")
     duration = (np.full(n_q, np.nan) if duration is None

@@ -1,4 +1,4 @@
-"""Word and character error rates (WER, CER, MER, WIL) over a corpus of utterances, via jiwer.
+"""Word and character error rates (WER, CER, MER, WIL) of a corpus, with jiwer's alignments.
 
 Definitions (AVATAR, Gabeur thesis §5.4.1; digest retrieval-asr-002 §8.5): each utterance's
 hypothesis is aligned to its reference by a minimum-edit (Levenshtein) alignment after the same
@@ -11,10 +11,14 @@ and hits H are **summed over the corpus** and
 * ``MER = (S + D + I) / (H + S + D + I)``;
 * ``WIL = 1 − (H / N_ref) · (H / N_hyp)`` (0 hypothesis words: WIL 100 %).
 
-All four are reported in **percent**. Counts come from jiwer 4 (``process_words`` /
-``process_characters``, rapidfuzz alignments), called once on the whole corpus. When several
-minimum alignments exist, the split between S, D and I is jiwer's choice; S + D + I (the edit
-distance) is not ambiguous.
+All four are reported in **percent**. The alignments are jiwer's: jiwer 4's ``process_words``
+maps words to integer ids and takes ``rapidfuzz.distance.Levenshtein.opcodes`` of each pair;
+avtool makes exactly that call itself (characters: the same call on the strings), because
+jiwer's corpus entry point spends most of its time validating and wrapping (in jiwer 4.0 one
+``process_words`` call on 100,000 utterances is slower than a Python loop over them; see
+tests/benchmarks/bench_text_metrics.py). tests/metrics/test_text_metrics.py checks S, D, I,
+WER, CER, MER and WIL against jiwer itself. When several minimum alignments exist, the split
+between S, D and I is rapidfuzz's (= jiwer's) choice; S + D + I is not ambiguous.
 
 Edge cases (pinned by tests/metrics/test_text_metrics.py):
 
@@ -31,13 +35,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from typing import NamedTuple
+
+from rapidfuzz.distance import Levenshtein
 
 from avtool.metrics.normalize import DEFAULT_PRESET, Normalizer, get_normalizer
 
 
-@dataclass(frozen=True)
-class Counts:
-    """Edit counts over some utterances (words or characters)."""
+class Counts(NamedTuple):
+    """Edit counts over some utterances (words or characters); immutable."""
 
     hits: int = 0
     substitutions: int = 0
@@ -53,20 +60,14 @@ class Counts:
     def errors(self) -> int:
         return self.substitutions + self.deletions + self.insertions
 
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.hits + other.hits, self.substitutions + other.substitutions,
-                      self.deletions + other.deletions, self.insertions + other.insertions,
-                      self.hypothesis_len + other.hypothesis_len)
-
     def error_rate(self) -> float | None:
         """(S + D + I) / N_ref in percent; None when there is no reference token."""
         n = self.reference_len
         return None if n == 0 else 100.0 * self.errors / n
 
 
-@dataclass(frozen=True)
-class Utterance:
-    """One scored utterance: word and character counts, and its word alignment.
+class Utterance(NamedTuple):
+    """One scored utterance (immutable): word and character counts, and its word alignment.
 
     ``ops`` has one entry per aligned position: ``"="`` hit, ``"S"``, ``"D"`` (reference word,
     no hypothesis word) or ``"I"`` (hypothesis word, no reference word); ``ref_words`` and
@@ -78,7 +79,7 @@ class Utterance:
     chars: Counts
     ref_words: tuple[str, ...]
     hyp_words: tuple[str, ...]
-    ops: tuple[str, ...]
+    ops: str
     missing: bool = False
     category: str | None = None
 
@@ -174,40 +175,29 @@ class WerResult:
         return out
 
 
-def _chunk_ops(chunks) -> tuple[Counts, tuple[str, ...]]:
-    h = s = d = i = 0
-    ops: list[str] = []
-    for c in chunks:
-        n_ref = c.ref_end_idx - c.ref_start_idx
-        n_hyp = c.hyp_end_idx - c.hyp_start_idx
-        if c.type == "equal":
-            h += n_ref
-            ops.extend("=" * n_ref)
-        elif c.type == "substitute":
-            s += n_ref
-            ops.extend("S" * n_ref)
-        elif c.type == "delete":
-            d += n_ref
-            ops.extend("D" * n_ref)
-        else:  # insert
-            i += n_hyp
-            ops.extend("I" * n_hyp)
-    return Counts(h, s, d, i), tuple(ops)
+_OP_CHAR = {"equal": "=", "replace": "S", "delete": "D", "insert": "I"}
 
 
-def _char_counts(chunks) -> Counts:
-    h = s = d = i = 0
-    for c in chunks:
-        n_ref = c.ref_end_idx - c.ref_start_idx
-        if c.type == "equal":
-            h += n_ref
-        elif c.type == "substitute":
-            s += n_ref
-        elif c.type == "delete":
-            d += n_ref
+def _counts(a, b) -> tuple[int, int, int, int, str]:
+    """(hits, S, D, I, ops) of rapidfuzz's minimum-edit alignment of two sequences."""
+    h = sub = d = i = 0
+    ops = []
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
+        n = j2 - j1 if tag == "insert" else i2 - i1
+        if tag == "equal":
+            h += n
+        elif tag == "replace":
+            sub += n
+        elif tag == "delete":
+            d += n
         else:
-            i += c.hyp_end_idx - c.hyp_start_idx
-    return Counts(h, s, d, i)
+            i += n
+        ops.append(_OP_CHAR[tag] * n)
+    return h, sub, d, i, "".join(ops)
+
+
+def _total(counts: Sequence[Counts]) -> Counts:
+    return Counts(*(sum(col) for col in zip(*counts))) if counts else Counts()
 
 
 def error_rates(
@@ -232,8 +222,6 @@ def error_rates(
         ValueError: no reference word in the whole corpus, or ``categories`` lacks some
             reference ids (the message names how many and a few).
     """
-    import jiwer
-
     norm = get_normalizer(normalize)
     ids = list(references)
     missing = tuple(u for u in ids if u not in hypotheses)
@@ -250,35 +238,32 @@ def error_rates(
         raise ValueError(
             f"the references contain no word after normalisation {norm.name!r}: WER is undefined")
 
-    to_words = jiwer.ReduceToListOfListOfWords()
-    to_chars = jiwer.ReduceToListOfListOfChars()
-    word_out = jiwer.process_words(ref_text, hyp_text, to_words, to_words)
-    char_out = jiwer.process_characters(ref_text, hyp_text, to_chars, to_chars)
-
+    ref_words = [tuple(t.split()) for t in ref_text]
+    hyp_words = [tuple(t.split()) for t in hyp_text]
+    # words -> integer ids shared by both sides, as jiwer does, so equality is exact
+    vocab = {w: k for k, w in enumerate(set(chain.from_iterable(ref_words + hyp_words)))}
+    to_id = vocab.__getitem__
     missing_set = set(missing)
     utts = []
     for k, u in enumerate(ids):
-        ref_w, hyp_w = word_out.references[k], word_out.hypotheses[k]
-        wc, ops = _chunk_ops(word_out.alignments[k])
-        wc = Counts(wc.hits, wc.substitutions, wc.deletions, wc.insertions, len(hyp_w))
-        cc = _char_counts(char_out.alignments[k])
-        cc = Counts(cc.hits, cc.substitutions, cc.deletions, cc.insertions,
-                    len(char_out.hypotheses[k]))
-        utts.append(Utterance(u, wc, cc, tuple(ref_w), tuple(hyp_w), ops, u in missing_set,
-                              None if categories is None else categories[u]))
+        ref_w, hyp_w = ref_words[k], hyp_words[k]
+        h, sub, d, i, ops = _counts(list(map(to_id, ref_w)), list(map(to_id, hyp_w)))
+        ch, csub, cd, ci, _ = _counts(ref_text[k], hyp_text[k])
+        utts.append(Utterance(u, Counts(h, sub, d, i, len(hyp_w)),
+                              Counts(ch, csub, cd, ci, len(hyp_text[k])), ref_w, hyp_w, ops,
+                              u in missing_set, None if categories is None else categories[u]))
 
-    words = sum((u.words for u in utts), Counts())
-    chars = sum((u.chars for u in utts), Counts())
     cats: list[tuple[str, Counts, Counts, int]] = []
     if categories is not None:
         groups: dict[str, list[Utterance]] = {}
-        for u in utts:
-            groups.setdefault(u.category, []).append(u)
+        for utt in utts:
+            groups.setdefault(utt.category, []).append(utt)
         for name in sorted(groups):
             g = groups[name]
-            cats.append((name, sum((u.words for u in g), Counts()),
-                         sum((u.chars for u in g), Counts()), len(g)))
-    return WerResult(words, chars, tuple(utts), norm, missing, extra, tuple(cats))
+            cats.append((name, _total([x.words for x in g]), _total([x.chars for x in g]),
+                         len(g)))
+    return WerResult(_total([x.words for x in utts]), _total([x.chars for x in utts]),
+                     tuple(utts), norm, missing, extra, tuple(cats))
 
 
 def wer(references: Sequence[str], hypotheses: Sequence[str],

@@ -128,3 +128,19 @@ def test_nan_and_missing_files_are_exit_2(data):
     assert res.exit_code == 2 and "missing.npy: similarity file not found" in res.stderr
     res = runner.invoke(app, _args(data, f"{data / 'sims.h5'}:nope"))
     assert res.exit_code == 2 and "no dataset 'nope'" in res.stderr
+
+
+def test_readme_example_on_repository_fixtures():
+    fix = Path(__file__).parent.parent / "fixtures" / "retrieval"
+    res = runner.invoke(app, [
+        "evaluate", "retrieval", "--sim", str(fix / "sims_seed1.npy"),
+        "--sim", str(fix / "sims_seed2.npy"), "--query-ids", str(fix / "queries.txt"),
+        "--video-ids", str(fix / "videos.txt"), "--gt", str(fix / "gt.tsv"), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    # seed 1 t2v ranks 1,2,1,1,1,1; seed 2 ranks 1,1,1,1,1.5,1 (a tie averaged)
+    assert out["t2v"]["R@1"] == pytest.approx(500 / 6)
+    assert out["t2v"]["MnR"] == pytest.approx((7 / 6 + 6.5 / 6) / 2)
+    assert out["std"]["t2v"]["MnR"] == pytest.approx(0.5 / 12)
+    assert out["n_runs"] == 2 and [r["source"] for r in out["runs"]] == [
+        str(fix / "sims_seed1.npy"), str(fix / "sims_seed2.npy")]

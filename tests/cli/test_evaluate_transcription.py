@@ -36,10 +36,10 @@ def test_json_counts_missing_and_extra(files):
     res = _run(files, "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    # 15 reference words; S=1 (sum), D=3 (utt03 has no hypothesis), I=1 (hot)
+    # 16 reference words; S=1 (sum), D=3 (utt03 has no hypothesis), I=1 (hot)
     assert (out["substitutions"], out["deletions"], out["insertions"]) == (1, 3, 1)
-    assert out["reference_words"] == 15
-    assert out["wer"] == pytest.approx(100 * 5 / 15)
+    assert out["reference_words"] == 16
+    assert out["wer"] == pytest.approx(100 * 5 / 16)
     assert 0 < out["cer"] < out["wer"]
     assert out["missing_hypotheses"] == ["utt03"] and out["extra_hypotheses"] == ["utt99"]
     assert out["normalization"] == "basic" and out["format"] == "kaldi"
@@ -55,7 +55,7 @@ def test_categories_table_and_json(files):
     burst, clean = out["categories"]["burst"], out["categories"]["clean"]
     assert burst["utterances"] == 2 and burst["reference_words"] == 6
     assert burst["wer"] == pytest.approx(100 * 4 / 6)
-    assert clean["wer"] == pytest.approx(100 * 1 / 9)
+    assert clean["wer"] == pytest.approx(100 * 1 / 10)
 
 
 def test_alignments_text_and_json(files):
@@ -96,14 +96,14 @@ def test_append_rows(files, tmp_path):
         assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(table.open(), delimiter="\t"))
     assert [r["name"] for r in rows] == ["run-a", "run-b"]
-    assert float(rows[0]["wer"]) == pytest.approx(100 * 5 / 15)
+    assert float(rows[0]["wer"]) == pytest.approx(100 * 5 / 16)
     assert rows[0]["normalization"] == "basic" and rows[0]["missing_hypotheses"] == "1"
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--strict"], "1 reference ids have no hypothesis"),
-    (["--normalize", "fancy"], "unknown normalisation 'fancy'"),
-    (["--format", "plain"], "4 lines but"),
+    (["--strict", "--format", "kaldi"], "1 reference ids have no hypothesis"),
+    (["--normalize", "fancy", "--format", "kaldi"], "unknown normalisation 'fancy'"),
+    (["--format", "plain"], "has 1 lines but"),
 ])
 def test_error_paths(files, args, message):
     if args == ["--format", "plain"]:
@@ -127,7 +127,7 @@ def test_missing_file_and_wordless_reference(files):
     assert res.exit_code == 2 and "nope.txt: file not found" in res.stderr
     (files / "ref.txt").write_text("utt01 ...\nutt02 !\n", encoding="utf-8")
     (files / "hyp.txt").write_text("utt01 a\nutt02 b\n", encoding="utf-8")
-    res = _run(files)
+    res = _run(files, "--format", "kaldi")
     assert res.exit_code == 2 and "no word after normalisation 'basic'" in res.stderr
 
 

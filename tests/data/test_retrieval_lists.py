@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from avtool.data.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
-from avtool.data.similarity import open_similarity, parse_sim_spec
+from avtool.data.similarity import NpyMatrix, open_similarity, parse_sim_spec
 from avtool.errors import FormatError
 
 
@@ -69,8 +69,12 @@ def test_open_npy_memmaps_and_h5_datasets(tmp_path):
     sim = np.arange(12, dtype=np.float32).reshape(3, 4)
     np.save(tmp_path / "s.npy", sim)
     with open_similarity(str(tmp_path / "s.npy")) as m:
-        assert isinstance(m, np.memmap) and m.shape == (3, 4)
+        assert isinstance(m, NpyMatrix) and m.shape == (3, 4) and m.dtype == np.float32
         np.testing.assert_array_equal(m[1:3], sim[1:3])
+        np.testing.assert_array_equal(m[2:9], sim[2:])
+        assert m[3:3].shape == (0, 4)
+        np.testing.assert_array_equal(m.points(np.array([2, 0, 1]), np.array([3, 1, 0])),
+                                      [11, 1, 4])
     with h5py.File(tmp_path / "s.h5", "w") as fh:
         fh["grp/sims"] = sim
         fh["other"] = sim[0]
@@ -81,6 +85,14 @@ def test_open_npy_memmaps_and_h5_datasets(tmp_path):
     with pytest.raises(FormatError, match="no dataset 'nope'; 2-D datasets: grp/sims"):
         with open_similarity(f"{tmp_path / 's.h5'}:nope"):
             pass
+
+
+def test_fortran_order_npy_reads_the_same_rows(tmp_path):
+    sim = np.asfortranarray(np.arange(12, dtype=np.float64).reshape(3, 4))
+    np.save(tmp_path / "f.npy", sim)
+    with open_similarity(str(tmp_path / "f.npy")) as m:
+        np.testing.assert_array_equal(m[0:2], sim[0:2])
+        np.testing.assert_array_equal(m.points(np.array([1]), np.array([2])), [6.0])
 
 
 def test_open_similarity_errors(tmp_path):

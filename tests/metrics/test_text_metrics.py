@@ -98,6 +98,19 @@ def test_all_rates_match_jiwer_corpus_level():
     assert out["wil"] == pytest.approx(100 * jiwer.wil(ref_l, hyp_l))
 
 
+@pytest.mark.parametrize("seed", [11, 12])
+def test_per_utterance_counts_equal_jiwer(seed):
+    refs, hyps = _random_corpus(seed, 80)
+    r = error_rates(refs, hyps, normalize="none")
+    for u in r.utterances:
+        w = jiwer.process_words(refs[u.utt_id], hyps[u.utt_id])
+        c = jiwer.process_characters(refs[u.utt_id], hyps[u.utt_id])
+        assert (u.words.hits, u.words.substitutions, u.words.deletions, u.words.insertions) \
+            == (w.hits, w.substitutions, w.deletions, w.insertions)
+        assert (u.chars.hits, u.chars.substitutions, u.chars.deletions, u.chars.insertions) \
+            == (c.hits, c.substitutions, c.deletions, c.insertions)
+
+
 def test_cer_counts_characters_including_spaces():
     r = error_rates({"u": "ab c"}, {"u": "ab"}, normalize="none")
     assert r.chars.reference_len == 4     # a, b, space, c
