@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from avtool.cli import speaker_train_options as sto
 from avtool.cli.options import Device, DeviceOpt, SeedOpt
 
 _COMMON = "Common options"
@@ -42,6 +43,22 @@ def train(
                                          "processes (0: load in the main process).",
                                          rich_help_panel=_COMMON)] = 0,
     # Task options: each task adds its own below, in its own rich_help_panel, default None.
+    model: sto.ModelOpt = None,
+    pool: sto.PoolOpt = None,
+    loss: sto.LossOpt = None,
+    crop_seconds: sto.CropOpt = None,
+    utts_per_speaker: sto.KOpt = None,
+    emb_dim: sto.EmbDimOpt = None,
+    clusters: sto.ClustersOpt = None,
+    ghost_clusters: sto.GhostOpt = None,
+    am_margin: sto.AmMarginOpt = None,
+    am_scale: sto.AmScaleOpt = None,
+    contrastive_margin: sto.ContrastiveMarginOpt = None,
+    width: sto.WidthOpt = None,
+    lr_schedule: sto.LrScheduleOpt = None,
+    val_trials: sto.ValTrialsOpt = None,
+    val_store: sto.ValStoreOpt = None,
+    init: sto.InitOpt = None,
 ) -> None:
     """Train a model. Launch under torchrun for DDP (gloo on CPU, NCCL on GPUs).
 

@@ -1,4 +1,4 @@
-"""Transcript files for `avtool evaluate transcription`: Kaldi ``text``, aligned lines, utt2category.
+"""Transcripts for `avtool evaluate transcription`: Kaldi ``text``, aligned lines, utt2category.
 
 Formats (UTF-8, ``\\n`` or ``\\r\\n`` line ends):
 

@@ -38,7 +38,7 @@ import numpy as np
 from avtool.errors import ConfigError
 
 SAMPLE_RATE = 16_000
-LANGUAGES = ("en", "en-us", "en-gb-scotland", "en-029", "en-gb-x-rp", "hi", "mr", "de", "fr-fr",
+LANGUAGES = ("en", "en-us", "en-gb-scotland", "en-029", "en-gb-x-rp", "hi", "mr", "de", "fr",
              "es")
 VARIANTS = {"m": tuple(f"m{i}" for i in range(1, 8)), "f": tuple(f"f{i}" for i in range(1, 6))}
 MIN_SPEECH_S, MAX_SPEECH_S = 2.0, 8.0
@@ -227,11 +227,14 @@ def make_trials(utterances: Sequence[UtteranceSpec], speakers: Sequence[SpeakerS
                       and (speakers[s].language, speakers[s].gender) == (spk.language, spk.gender)]
         else:
             others = [s for s in by_speaker if s != u.speaker_index]
-        for label, pool in ((1, same), (0, [k for s in others for k in by_speaker[s]])):
+        negatives = [k for s in others for k in by_speaker[s]]
+        chosen = []
+        for pool in (same, negatives):
             fresh = [k for k in pool if (u.key, k) not in seen and (k, u.key) not in seen]
-            if not fresh:
-                continue
-            other = fresh[int(rng.integers(len(fresh)))]
+            chosen.append(fresh[int(rng.integers(len(fresh)))] if fresh else None)
+        if None in chosen:  # keep the list balanced: an anchor gives both trials or none
+            continue
+        for label, other in zip((1, 0), chosen, strict=True):
             seen.add((u.key, other))
             trials.append((label, u.key, other))
     return trials
@@ -259,12 +262,15 @@ def render_utterance(spk: SpeakerSpec, utt: UtteranceSpec) -> tuple[np.ndarray, 
     """Speech of a random word sequence lasting 2 to 8 s, then nuisance."""
     rng = np.random.default_rng(list(utt.seed))
     target = rng.uniform(MIN_SPEECH_S, MAX_SPEECH_S)
-    n_words = max(3, int(round(target * spk.rate / 60.0)))
-    words = [WORDS[i] for i in rng.integers(0, len(WORDS), n_words)]
-    speech = _speak(spk, " ".join(words))
-    while len(speech) > MAX_SPEECH_S * SAMPLE_RATE and len(words) > 3:
-        words = words[: max(3, int(len(words) * MAX_SPEECH_S * SAMPLE_RATE / len(speech)))]
-        speech = _speak(spk, " ".join(words))
+    words = [WORDS[i] for i in rng.integers(0, len(WORDS), 64)]
+    n_words = max(2, int(round(target * spk.rate / 60.0)))
+    for _ in range(4):  # adjust the word count until the speech lasts 2 to 8 s
+        speech = _speak(spk, " ".join(words[:n_words]))
+        seconds = len(speech) / SAMPLE_RATE
+        if MIN_SPEECH_S <= seconds <= MAX_SPEECH_S:
+            break
+        n_words = int(np.clip(round(n_words * target / max(seconds, 0.1)), 1, len(words)))
+    words = words[:n_words]
     audio, info = apply_nuisance(speech, rng)
     return audio, {"text": " ".join(words), "speech_s": round(len(speech) / SAMPLE_RATE, 3),
                    **info}

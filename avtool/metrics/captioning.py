@@ -16,7 +16,7 @@ tokenised hypothesis h_j and references R_j (one or more):
 * **CIDEr** (coco's "CIDEr", i.e. CIDEr-D): n = 1..4; weights tf(g)·(log N − log max(1, df(g)))
   where N is the number of responses and df(g) the number of responses whose references contain
   g (IDF from the evaluated references themselves). Per order and reference:
-  Σ_g min(v_h(g), v_r(g))·v_r(g) / (‖v_h‖‖v_r‖) (0 if a norm is 0) times exp(−δ²/(2σ²)),
+  Σ_g min(v_h(g), v_r(g))·v_r(g) / (‖v_h‖‖v_r‖) (0 if a norm is 0) × exp(−δ²/(2σ²)),
   σ = 6, δ = difference of the two sentences' **bigram** counts (coco's ``counts2vec`` quirk);
   mean over n, mean over references, ×10; corpus = mean over responses. So CIDEr can exceed 1,
   depends on the whole evaluated set, is 0 for a single response (log 1 = 0) and gives weight
@@ -103,7 +103,7 @@ class BleuCounts:
 
     def scores(self) -> tuple[float, ...]:
         out, prod = [], 1.0
-        for k, (c, g) in enumerate(zip(self.correct, self.guess)):
+        for k, (c, g) in enumerate(zip(self.correct, self.guess, strict=True)):
             prod *= (c + _TINY) / (g + _SMALL)
             out.append(prod ** (1.0 / (k + 1)))
         bp = self.brevity_penalty
@@ -207,7 +207,7 @@ def rouge_l(hyps: Sequence[Sequence[str]], refs: Sequence[Sequence[Sequence[str]
         raise ValueError("no hypothesis to score")
     b2 = beta * beta
     out = np.zeros(len(hyps))
-    for k, (h, rs) in enumerate(zip(hyps, refs)):
+    for k, (h, rs) in enumerate(zip(hyps, refs, strict=True)):
         h = list(h) or [""]
         p_max = r_max = 0.0
         for r in rs:
@@ -247,7 +247,8 @@ class StopwordFilter:
                 try:
                     re.compile(fields[0])
                 except re.error as err:
-                    raise FormatError(f"{name}:{lineno}: bad pattern {fields[0]!r} ({err})")
+                    raise FormatError(
+                        f"{name}:{lineno}: bad pattern {fields[0]!r} ({err})") from None
                 rules.append((fields[0], fields[1] if len(fields) == 2 else ""))
         return cls(name, hashlib.sha1(text.encode("utf-8")).hexdigest(), tuple(rules))
 
@@ -298,6 +299,7 @@ class CaptionScores:
     n_references: int
     tokenizer: str
     stopwords: StopwordFilter | None = None
+    stopwords_on: str = "both"
     extra_hypotheses: tuple[str, ...] = ()
 
     def to_dict(self, per_item: bool = False) -> dict:
@@ -307,7 +309,8 @@ class CaptionScores:
         out.update({
             "hypotheses": len(self.ids), "references": self.n_references,
             "tokenizer": self.tokenizer,
-            "stopwords": None if self.stopwords is None else self.stopwords.to_dict(),
+            "stopwords": None if self.stopwords is None else {
+                **self.stopwords.to_dict(), "applied_to": self.stopwords_on},
             "meteor_note": self.meteor_note,
             "bleu_counts": {"correct": list(bc.correct), "guess": list(bc.guess),
                             "hypothesis_length": bc.hypothesis_length,
@@ -323,7 +326,7 @@ class CaptionScores:
                 {"id": i, "ROUGE-L": r, "CIDEr": c,
                  "METEOR": None if self.meteor_items is None else self.meteor_items[k]}
                 for k, (i, r, c) in enumerate(zip(self.ids, self.rouge_l_items,
-                                                  self.cider_items))]
+                                                  self.cider_items, strict=True))]
         return out
 
 
@@ -332,6 +335,7 @@ def caption_scores(
     references: Mapping[str, Sequence[str]],
     tokenizer: str = DEFAULT_TOKENIZER,
     stopwords: StopwordFilter | None = None,
+    stopwords_on: str = "both",
     meteor: bool = True,
 ) -> CaptionScores:
     """Score raw hypothesis strings against raw references, paired by id.
@@ -340,7 +344,10 @@ def caption_scores(
         hypotheses: id -> one hypothesis.
         references: id -> one or more references; its order is the report order.
         tokenizer: ``ptb`` (Python coco/PTB), ``ptb-java`` (the official jar) or ``whitespace``.
-        stopwords: a DSTC7 stop-word filter applied to both sides before tokenisation.
+        stopwords: a DSTC7 stop-word filter applied before tokenisation.
+        stopwords_on: ``"both"`` (hypotheses and references: the DSTC7 baseline's prototype
+            scoring, get_hypotheses.py -s + get_annotation.py -s) or ``"hyp"`` (hypotheses
+            only: the official test's dstc7avsd_eval.sh against the given multiref file).
         meteor: compute METEOR 1.5 with the official jar when java and pycocoevalcap are
             present; otherwise (or when False) METEOR is None and ``meteor_note`` says why.
 
@@ -358,10 +365,13 @@ def caption_scores(
         raise ValueError("no reference to score against" if not ids else
                          f"reference id {empty[0]!r} has no reference sentence")
     extra = tuple(i for i in hypotheses if i not in references)
-    prep = stopwords if stopwords is not None else (lambda s: s)
+    if stopwords_on not in ("both", "hyp"):
+        raise ValueError(f"stopwords_on must be 'both' or 'hyp', not {stopwords_on!r}")
+    prep_h = stopwords if stopwords is not None else (lambda s: s)
+    prep_r = prep_h if stopwords_on == "both" else (lambda s: s)
     tok = get_tokenizer(tokenizer)
-    hyp_tokens = tok([prep(hypotheses[i]) for i in ids])
-    flat = tok([prep(r) for i in ids for r in references[i]])
+    hyp_tokens = tok([prep_h(hypotheses[i]) for i in ids])
+    flat = tok([prep_r(r) for i in ids for r in references[i]])
     refs_tokens, pos = [], 0
     for i in ids:
         refs_tokens.append(flat[pos: pos + len(references[i])])
@@ -384,4 +394,4 @@ def caption_scores(
     return CaptionScores(
         tuple(ids), counts.scores(), counts, rouge, float(cider_items.mean()), meteor_score,
         note, tuple(float(x) for x in rouge_items), tuple(float(x) for x in cider_items),
-        meteor_items, len(flat), tokenizer, stopwords, extra)
+        meteor_items, len(flat), tokenizer, stopwords, stopwords_on, extra)

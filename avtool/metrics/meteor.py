@@ -78,7 +78,7 @@ class MeteorScorer:
         if not hypotheses:
             raise ValueError("no hypothesis to score")
         lines = [" ||| ".join(["SCORE", *(_clean(r) for r in refs), _clean(h)]) + "\n"
-                 for h, refs in zip(hypotheses, references)]
+                 for h, refs in zip(hypotheses, references, strict=True)]
         with self._lock:
             if self._proc.poll() is not None:
                 raise self._fail(f"is not running (exit {self._proc.returncode})")

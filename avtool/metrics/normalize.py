@@ -64,7 +64,7 @@ _ASCII_PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
 _KEEP = "\ue000"  # a private-use placeholder: neither punctuation nor symbol
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _category_class(categories: str) -> re.Pattern:
     """A regex class of every code point whose Unicode category starts with one of
     ``categories`` (built once, on first non-ASCII input: a scan of all code points)."""
@@ -134,25 +134,28 @@ _SUFFIX_REWRITES = [
     ("n't", " not"), ("'re", " are"), ("'d", " would"), ("'ll", " will"), ("'t", " not"),
     ("'ve", " have"), ("'m", " am"),
 ]
-_WORD_RE = [(re.compile(rf"\b{re.escape(a)}\b"), b) for a, b in _WORD_REWRITES]
-_SUFFIX_RE = [(re.compile(rf"{re.escape(a)}\b"), b) for a, b in _SUFFIX_REWRITES]
+# One pass each; alternatives are tried in list order, so "'d been" wins over "'d".
+_WORD_MAP = dict(_WORD_REWRITES)
+_SUFFIX_MAP = dict(_SUFFIX_REWRITES)
+_WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a, _ in _WORD_REWRITES) + r")\b")
+_SUFFIX_RE = re.compile("(?:" + "|".join(re.escape(a) for a, _ in _SUFFIX_REWRITES) + r")\b")
 
 
 @_transform("expand_contractions")
 def expand_contractions(text: str) -> str:
     """English contractions and titles, Whisper's list: ``won't`` -> ``will not``,
     ``they're`` -> ``they are``, ``mr`` -> ``mister``. ``'s`` alone is kept (possessive or is)."""
-    text = text.replace("\u2019", "'")
-    for pattern, repl in _WORD_RE:
-        text = pattern.sub(repl, text)
-    for pattern, repl in _SUFFIX_RE:
-        text = pattern.sub(repl, text)
+    text = _WORD_RE.sub(lambda m: _WORD_MAP[m.group(0)], text.replace("\u2019", "'"))
+    if "'" in text:
+        text = _SUFFIX_RE.sub(lambda m: _SUFFIX_MAP[m.group(0)], text)
     return text
 
 
 @_transform("strip_diacritics")
 def strip_diacritics(text: str) -> str:
     """``café`` -> ``cafe``: NFKD, then drop combining marks."""
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text)
                    if unicodedata.category(c) != "Mn")
 

@@ -197,7 +197,7 @@ def _counts(a, b) -> tuple[int, int, int, int, str]:
 
 
 def _total(counts: Sequence[Counts]) -> Counts:
-    return Counts(*(sum(col) for col in zip(*counts))) if counts else Counts()
+    return Counts(*(sum(col) for col in zip(*counts, strict=True))) if counts else Counts()
 
 
 def error_rates(
@@ -272,8 +272,8 @@ def wer(references: Sequence[str], hypotheses: Sequence[str],
     if len(references) != len(hypotheses):
         raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
     keys = [str(i) for i in range(len(references))]
-    return error_rates(dict(zip(keys, references)), dict(zip(keys, hypotheses)),
-                       normalize).wer
+    return error_rates(dict(zip(keys, references, strict=True)),
+                       dict(zip(keys, hypotheses, strict=True)), normalize).wer
 
 
 def format_alignment(utt: Utterance) -> str:

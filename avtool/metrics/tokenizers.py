@@ -206,7 +206,10 @@ def ptb_tokenize_line(text: str) -> list[str]:
     """PTB-like tokens of one caption, lowercased, before coco's punctuation removal."""
     out: list[str] = []
     for chunk in text.split():
-        out.extend(_split_chunk(chunk))
+        if chunk.isalnum() and chunk.lower() not in _CLIPPED:  # fast path: a plain word
+            out.append(chunk)
+        else:
+            out.extend(_split_chunk(chunk))
     return [t.lower() for t in out if t]
 
 

@@ -162,13 +162,15 @@ def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
 
 @dataclass(frozen=True)
 class BadFile:
+    """A file that could not be embedded; ``message`` starts with its path."""
+
     key: str
     message: str
-    line: int | None = None
+    where: str = ""
+    """``trials.txt:LINE`` of the first trial using the file ("" when not from a trial list)."""
 
     def __str__(self) -> str:
-        where = f" (first used on trial line {self.line})" if self.line is not None else ""
-        return f"{self.key}{where}: {self.message}"
+        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 _WORKER: dict[str, Any] = {}
@@ -205,7 +207,7 @@ def _embed_chunk(jobs: list[tuple[str, str]], tta: str, embedder=None):
                 out[key] = (embedding_rows(embedder, wavs[key], tta),
                             len(wavs[key]) / embedder.sample_rate, None)
             except AvtoolError as err:
-                out[key] = (None, 0.0, str(err))
+                out[key] = (None, 0.0, f"{dict(jobs)[key]}: {err}")
     return [(key, *out[key]) for key, _ in jobs]
 
 
@@ -233,7 +235,7 @@ class CacheReport:
 
 def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta: str, *,
                    model: str, device: str, ge2e_options: dict | None, workers: int = 1,
-                   strict: bool = False, lines: dict[str, int] | None = None,
+                   strict: bool = False, where: dict[str, str] | None = None,
                    progress: Progress | None = None) -> CacheReport:
     """Embed every ``(key, path)`` not yet in the ``cache`` store; keys are item ids.
 
@@ -244,7 +246,7 @@ def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta
 
     info = feature_info(embedder, tta)
     report = CacheReport()
-    lines = lines or {}
+    where = where or {}
     sources: dict[str, str] = {}
     if Path(cache).is_file():
         with open_store(cache) as store:
@@ -267,7 +269,7 @@ def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta
         for results in _run_chunks(chunks, tta, embedder, model, device, ge2e_options, workers):
             for key, rows, seconds, error in results:
                 if error is not None:
-                    bad = BadFile(key, error, lines.get(key))
+                    bad = BadFile(key, error, where.get(key, ""))
                     if strict:
                         raise MediaError(str(bad))
                     report.bad.append(bad)
@@ -393,16 +395,16 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
     if snorm_cohort is not None and not Path(snorm_cohort).exists():
         raise MediaError(f"{snorm_cohort}: no such s-norm cohort (directory or store)")
     cache = Path(cache) if cache is not None else default_cache(out)
-    lines: dict[str, int] = {}
+    where: dict[str, str] = {}
     for p1, p2, line in zip(trial_list.path1, trial_list.path2, trial_list.lines, strict=True):
-        lines.setdefault(p1, line)
-        lines.setdefault(p2, line)
-    keys = sorted(lines)
+        where.setdefault(p1, f"{trial_list.path}:{line}")
+        where.setdefault(p2, f"{trial_list.path}:{line}")
+    keys = sorted(where)
     embedder = _load(model, device, ge2e_options)
     common = dict(model=model, device=str(device), ge2e_options=ge2e_options, workers=workers,
                   strict=strict)
     advance = progress("embedding", len(keys)) if progress else None
-    report = embed_to_cache(embedder, [(k, root / k) for k in keys], cache, tta, lines=lines,
+    report = embed_to_cache(embedder, [(k, root / k) for k in keys], cache, tta, where=where,
                             progress=advance, **common)
     bad_keys = {b.key for b in report.bad}
     good = [k for k in keys if k not in bad_keys]

@@ -103,6 +103,10 @@ def test_per_item_stopwords_and_append(tsv, tmp_path):
     assert out["stopwords"]["name"] == "dstc7"
     # the DSTC7 filter drops one-character words ("a", "i"), so the scores move
     assert out["BLEU-1"] != pytest.approx(GOLDEN["BLEU-1"], abs=1e-6)
+    hyp_only = json.loads(_run(tsv / "hyp.tsv", tsv / "ref.tsv", "--no-meteor", "--json",
+                               "--stopwords", "dstc7", "--stopwords-on", "hyp").stdout)
+    assert hyp_only["stopwords"]["applied_to"] == "hyp"
+    assert hyp_only["ROUGE-L"] < out["ROUGE-L"]   # references keep "a" and "i"
 
 
 def test_ptb_java_tokenizer_gives_same_scores(tsv):

@@ -158,6 +158,18 @@ def test_stopword_filter_dstc7_regex_semantics():
     assert f.to_dict()["rules"] == 2 and len(f.sha1) == 40
 
 
+def test_stopwords_on_hypotheses_only():
+    f = StopwordFilter.load("dstc7")
+    both = caption_scores({"q": "a cup"}, {"q": ["a cup"]}, stopwords=f, meteor=False)
+    hyp_only = caption_scores({"q": "a cup"}, {"q": ["a cup"]}, stopwords=f,
+                              stopwords_on="hyp", meteor=False)
+    assert both.rouge_l == 1.0                      # "cup" vs "cup"
+    assert hyp_only.rouge_l == pytest.approx(2.44 * 1.0 * 0.5 / (0.5 + 1.44))  # "cup" vs "a cup"
+    assert hyp_only.to_dict()["stopwords"]["applied_to"] == "hyp"
+    with pytest.raises(ValueError):
+        caption_scores({"q": "a"}, {"q": ["a"]}, stopwords=f, stopwords_on="refs")
+
+
 def test_stopword_file_with_rewrites(tmp_path):
     p = tmp_path / "stop.txt"
     p.write_text("isn't is_not\num\n", encoding="utf-8")
@@ -192,7 +204,7 @@ def test_ptb_python_matches_java_on_fixture():
     java = get_tokenizer("ptb-java")(lines + [""])
     assert java[-1] == []                               # an empty caption stays one line
     mine = ptb_tokenize(lines)
-    diffs = [(ln, m, j) for ln, m, j in zip(lines, mine, java[:-1]) if m != j]
+    diffs = [(ln, m, j) for ln, m, j in zip(lines, mine, java[:-1], strict=True) if m != j]
     assert not diffs, diffs[:3]
 
 

@@ -192,7 +192,8 @@ def test_alignment_ops_and_format():
     ("basic", "Don’t STOP", "don't stop"),
     ("whisper-like", "Um, I can't see [noise] Mr. Müller's café (laughs)",
      "i can not see mister muller s cafe"),
-    ("whisper-like", "They're gonna pay $1,000.50 -- or 3.5%", "they are going to pay 1000.50 or 3.5"),
+    ("whisper-like", "They're gonna pay $1,000.50 -- or 3.5%",
+     "they are going to pay 1000.50 or 3.5"),
     ("whisper-like", "<unk> hmm we'll", "we will"),
 ])
 def test_presets(preset, text, expected):

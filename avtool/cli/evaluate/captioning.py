@@ -1,4 +1,4 @@
-"""`avtool evaluate captioning`: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D as coco-caption / DSTC7-AVSD."""
+"""`avtool evaluate captioning`: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D as coco-caption/DSTC7-AVSD."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ import typer
 
 from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, StrictOpt
+
+
+class StopwordsOn(str, Enum):
+    both = "both"
+    hyp = "hyp"
 
 
 class CaptionTokenizer(str, Enum):
@@ -40,6 +45,10 @@ def captioning(
         "--stopwords", help="DSTC7 stop-word filter before tokenisation: 'dstc7' (the "
         "baseline's ',' and '.' lines, regex semantics: also deletes one-character words) "
         "or a stop-word file.")] = None,
+    stopwords_on: Annotated[StopwordsOn, typer.Option(
+        "--stopwords-on", help="Filter hypotheses and references (both: the DSTC7 baseline's "
+        "prototype/trial scoring) or hypotheses only (hyp: the official test's "
+        "dstc7avsd_eval.sh against the multiref file).")] = StopwordsOn.both,
     last_only: Annotated[bool, typer.Option(
         "--last-only", help="Dialog JSON: score only the last turn of each dialog, as the "
         "official DSTC7-AVSD test (get_hypotheses.py -l).")] = False,
@@ -53,10 +62,11 @@ def captioning(
     append: AppendOpt = None,
     name: NameOpt = None,
 ) -> None:
-    """Caption / dialog-answer metrics with the exact semantics of coco-caption, the DSTC7-AVSD
-    scorer: corpus BLEU-1..4 (cumulative, brevity penalty), METEOR 1.5 (official jar),
-    ROUGE-L (beta 1.2) and CIDEr-D (IDF from these references, sigma 6, x10). Hypotheses pair
-    with references by id, never by order: a reference id without hypothesis is an error, a
+    """BLEU-1..4, METEOR, ROUGE-L and CIDEr-D exactly as coco-caption (the DSTC7-AVSD scorer).
+
+    Corpus BLEU-1..4 (cumulative, brevity penalty), METEOR 1.5 (official jar), ROUGE-L (beta
+    1.2) and CIDEr-D (IDF from these references, sigma 6, x10). Hypotheses pair with
+    references by id, never by order: a reference id without hypothesis is an error, a
     hypothesis id without reference is reported and left out (--strict: an error).
 
     Example: avtool evaluate captioning --hyp result.json --ref test_set4DSTC7-AVSD_multiref.json
@@ -84,7 +94,7 @@ def captioning(
     if meteor:
         render.stderr.print("starting METEOR 1.5 (JVM)...")
     scores = caption_scores(hyps, refs, tokenizer=tokenizer.value, stopwords=filt,
-                            meteor=meteor)
+                            stopwords_on=stopwords_on.value, meteor=meteor)
     if meteor and scores.meteor is None:
         render.stderr.print(f"warning: METEOR {scores.meteor_note}; reporting the others")
     out = scores.to_dict(per_item=per_item)
@@ -93,14 +103,16 @@ def captioning(
         keep = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr",
                 "hypotheses", "references", "tokenizer")
         row = {k: out[k] for k in keep}
-        row["stopwords"] = None if filt is None else f"{filt.name}:{filt.sha1[:12]}"
+        row["stopwords"] = (None if filt is None else
+                            f"{filt.name}:{filt.sha1[:12]}:{stopwords_on.value}")
         row["extra_hypotheses"] = len(extra)
         render.append_row(append, name or str(hyp), row)
     if as_json:
         render.print_json(out)
         return
     metrics = ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
-    stop_txt = "none" if filt is None else f"{filt.name} (sha1 {filt.sha1[:12]})"
+    stop_txt = ("none" if filt is None else
+                f"{filt.name} (sha1 {filt.sha1[:12]}, on {stopwords_on.value})")
     caption = (f"{out['hypotheses']} hypotheses, {out['references']} references; tokenizer "
                f"{scores.tokenizer}; stopwords {stop_txt}; METEOR: {scores.meteor_note}")
     render.print_table([[("n/a" if out[m] is None else out[m]) for m in metrics]], metrics,

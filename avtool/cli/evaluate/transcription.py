@@ -47,10 +47,11 @@ def transcription(
     append: AppendOpt = None,
     name: NameOpt = None,
 ) -> None:
-    """Word error rate as the AVATAR thesis defines it: S+D+I summed over the corpus divided by
-    the number of reference words, plus CER, MER and WIL, all in percent. Utterances are matched
-    by id; a reference without hypothesis counts as all deletions and an id only in HYP is left
-    out, both reported on stderr (--strict makes either an error).
+    """Corpus WER (AVATAR's definition), CER, MER and WIL in percent, per category on request.
+
+    WER = S+D+I summed over the corpus divided by the number of reference words. Utterances are
+    matched by id; a reference without hypothesis counts as all deletions and an id only in
+    HYP is left out, both reported on stderr (--strict makes either an error).
 
     Example: avtool evaluate transcription --hyp hyp.txt --ref ref.txt --categories utt2noise
     --normalize basic --json
