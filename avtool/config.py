@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any, TypeVar
 
 from avtool.errors import ConfigError
@@ -11,8 +12,11 @@ C = TypeVar("C")
 
 
 def config_to_dict(config: Any, type_tag: str) -> dict[str, Any]:
-    """`{"type": tag, **fields}`: enough to rebuild the config with `config_from_dict`."""
-    return {"type": type_tag, **dataclasses.asdict(config)}
+    """`{"type": tag, **fields}`: enough to rebuild the config with `config_from_dict`.
+
+    JSON-normalised (tuples become lists), so a dict read back from a store compares equal.
+    """
+    return json.loads(json.dumps({"type": type_tag, **dataclasses.asdict(config)}))
 
 
 def config_from_dict(config_type: type[C], data: dict[str, Any], type_tag: str | None = None) -> C:

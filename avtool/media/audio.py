@@ -137,8 +137,35 @@ def write_wav(path: str | Path, wav: np.ndarray, sample_rate: int, subtype: str 
     return path
 
 
+def _wav_truncation(path: Path) -> str | None:
+    """libsndfile silently shortens a truncated WAV; compare its data chunk with the file."""
+    import struct
+
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header = fh.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return None
+        pos = 12
+        while pos + 8 <= size:
+            fh.seek(pos)
+            chunk_id, chunk_size = struct.unpack("<4sI", fh.read(8))
+            if chunk_id == b"data":
+                if pos + 8 + chunk_size > size and chunk_size != 0xFFFFFFFF:
+                    return (f"truncated file (data chunk declares {chunk_size} bytes, "
+                            f"{size - pos - 8} present)")
+                return None
+            pos += 8 + chunk_size + (chunk_size & 1)
+    return None
+
+
 def _read_with_soundfile(path: Path, start: float | None, end: float | None):
     import soundfile as sf
+
+    if path.suffix.lower() == ".wav":
+        problem = _wav_truncation(path)
+        if problem:
+            raise MediaError(f"{path}: {problem}")
 
     try:
         with sf.SoundFile(str(path)) as fh:
