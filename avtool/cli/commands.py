@@ -12,6 +12,8 @@ def register(app: typer.Typer) -> None:
     app.command("extract-features")(extract_features.extract_features)
     from avtool.cli import verify_speaker
     app.command("verify-speaker")(verify_speaker.verify_speaker)
+    from avtool.cli import parse_events
+    app.command("parse-events")(parse_events.parse_events)
     from avtool.cli import import_data
     app.add_typer(import_data.app, name="import")
     app.add_typer(store.app, name="store")

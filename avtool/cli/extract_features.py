@@ -43,8 +43,14 @@ def extract_features(
       avtool extract-features examples/media --out feats.h5 --feature fbank \\
         --feature spectrogram:variant=vgg-m --workers 2
     """
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from avtool.cli.render import print_json, print_table, stderr
     from avtool.features.pipeline import extract_to_store, plan_jobs

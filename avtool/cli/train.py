@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from avtool.cli import avvp_train_options as ato
 from avtool.cli import speaker_train_options as sto
 from avtool.cli.options import Device, DeviceOpt, SeedOpt
 
@@ -59,12 +60,40 @@ def train(
     val_trials: sto.ValTrialsOpt = None,
     val_store: sto.ValStoreOpt = None,
     init: sto.InitOpt = None,
+    labels: ato.LabelsOpt = None,
+    split: ato.SplitOpt = None,
+    variant: ato.VariantOpt = None,
+    hparams: ato.HparamsOpt = None,
+    val_labels_dir: ato.ValLabelsDirOpt = None,
+    val_clips: ato.ValClipsOpt = None,
+    val_gt_audio: ato.ValGtAudioOpt = None,
+    val_gt_visual: ato.ValGtVisualOpt = None,
+    lambda_g: ato.LambdaGOpt = None,
+    lambda_ad: ato.LambdaAdOpt = None,
+    smooth_audio: ato.SmoothAudioOpt = None,
+    smooth_visual: ato.SmoothVisualOpt = None,
+    lr_step: ato.LrStepOpt = None,
+    lr_gamma: ato.LrGammaOpt = None,
+    d_model: ato.DModelOpt = None,
+    heads: ato.HeadsOpt = None,
+    layers: ato.LayersOpt = None,
+    dropout: ato.DropoutOpt = None,
+    gcaa_compat_bug: ato.GcaaBugOpt = None,
+    objective: ato.ObjectiveOpt = None,
+    avg_schedule: ato.AvgScheduleOpt = None,
+    margin_pos: ato.MarginPosOpt = None,
+    margin_neg: ato.MarginNegOpt = None,
+    avg_audio_threshold: ato.AvgAudioThOpt = None,
+    avg_visual_threshold: ato.AvgVisualThOpt = None,
+    avg_edge: ato.AvgEdgeOpt = None,
 ) -> None:
     """Train a model. Launch under torchrun for DDP (gloo on CPU, NCCL on GPUs).
 
     Example:
       avtool train --task speaker --store train.h5 --model thin-resnet34 --pool ghostvlad \\
         --loss amsoftmax --epochs 5 --out runs/tr34
+
+    Example: avtool train --task avvp --store llp.h5 --val-labels-dir labels --variant base+adv+skip+gcaa --out runs/avvp
     """
     from avtool import tasks
     from avtool.cli.render import print_json
@@ -77,6 +106,9 @@ def train(
     # Only the task options the user gave; the task rejects any it does not take.
     options = {k: v for k, v in ctx.params.items() if k not in _COMMON_PARAMS and v is not None}
     options.update(store=store, lr=lr)
+    # Common options left at their defaults: a task's preset may choose them (avvp: epochs).
+    options["defaulted"] = sorted(k for k in _COMMON_PARAMS
+                                  if ctx.get_parameter_source(k).name == "DEFAULT")
     result = runner(options, config, out, resume)
     print_json({"out": str(result.out_dir), "best": result.best,
                 "last": result.history[-1] if result.history else None})

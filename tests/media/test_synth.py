@@ -9,8 +9,14 @@ from avtool.errors import ConfigError
 from avtool.media.audio import read_audio
 from avtool.media.synth.sounds import render_sound, sounds
 from avtool.media.synth.speech import synthesize
-from avtool.media.synth.video import (FACE_BOXES, draw_sprite, face_crops, group_photo_path,
-                                      make_background, sprites)
+from avtool.media.synth.video import (
+    FACE_BOXES,
+    draw_sprite,
+    face_crops,
+    group_photo_path,
+    make_background,
+    sprites,
+)
 
 
 @pytest.mark.parametrize("voice,text", [("en", "one two three four"),
