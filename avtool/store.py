@@ -255,6 +255,19 @@ class FeatureStore:
             self._tables[name] = (group["offset"][()], group["length"][()])
         return self._tables[name]
 
+    @property
+    def schema_version(self) -> int:
+        return int(self.h5.attrs["schema_version"])
+
+    def total_frames(self, feature: str) -> int:
+        """Rows of all items' frames of `feature`."""
+        self.feature_info(feature)
+        return int(self._data(feature).shape[0])
+
+    def total_duration(self) -> float:
+        """Sum of the items' durations in seconds."""
+        return float(self.h5["items/duration"][()].sum()) if len(self) else 0.0
+
     def count(self, feature: str) -> int:
         """Number of items that have `feature`."""
         offset, _ = self._table(feature)
@@ -326,8 +339,17 @@ class FeatureStore:
             yield [self.ids[i] for i in idx], arrays
 
 
-def open_store(path: str | Path) -> FeatureStore:
-    """Open a store for reading (raises StoreError naming the file if it is not one)."""
+def open_store(path: str | Path):
+    """Open a store for reading (raises StoreError naming the file if it is not one).
+
+    A directory or a glob pattern (``"feats-*.h5"``) opens every shard in it as one
+    `avtool.store_set.StoreSet` with the same reading API.
+    """
+    text = str(path)
+    if Path(text).is_dir() or any(ch in text for ch in "*?["):
+        from avtool.store_set import StoreSet, shard_paths
+
+        return StoreSet(shard_paths(text))
     return FeatureStore(path)
 
 
@@ -650,8 +672,19 @@ def _fsync_dir(path: Path) -> None:
 
 
 def check_store(path: str | Path) -> dict[str, Any]:
-    """Validate a store's structure and tables; returns a summary or raises StoreError."""
+    """Validate a store's structure and tables; returns a summary or raises StoreError.
+
+    A directory or glob of shards is checked file by file, plus uniqueness of ids across them.
+    """
     store = open_store(path)
+    if not isinstance(store, FeatureStore):
+        shards = [check_store(p) for p in store.paths]
+        ids = store.ids
+        if len(set(ids)) != len(ids):
+            raise StoreError(f"{path}: the same item id occurs in several shards")
+        store.close()
+        return {"path": str(path), "items": len(ids), "shards": len(shards),
+                "features": sorted({f for s in shards for f in s["features"]}), "valid": True}
     try:
         n = len(store)
         items = store.h5["items"]

@@ -29,6 +29,10 @@ def extract_features(
     checkpoint_every: Annotated[int, typer.Option(
         "--checkpoint-every", min=1,
         help="Items journaled together: the most work a killed run can lose.")] = 256,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="Do only slice I of N of the inputs (I from 0), e.g. one job-array "
+        "task per shard, each with its own --out; read them together or `avtool store merge`."
+    )] = None,
     workers: WorkersOpt = 1,
     device: DeviceOpt = Device.auto,
     strict: StrictOpt = False,
@@ -39,9 +43,11 @@ def extract_features(
     Reruns finish only what is missing; an interrupted run keeps what it finished.
     Bad items are reported at the end (exit status 1); --strict stops at the first.
 
-    Example:
-      avtool extract-features examples/media --out feats.h5 --feature fbank \\
-        --feature spectrogram:variant=vgg-m --workers 2
+    Examples:
+
+      avtool extract-features examples/media --out feats.h5 --feature fbank --feature spectrogram:variant=vgg-m --workers 2
+
+      avtool extract-features wav/ --out shards/feats-3.h5 --feature fbank --shard 3/8
     """
     from rich.progress import (
         BarColumn,
@@ -53,10 +59,12 @@ def extract_features(
     )
 
     from avtool.cli.render import print_json, print_table, stderr
-    from avtool.features.pipeline import extract_to_store, plan_jobs
+    from avtool.features.pipeline import extract_to_store, plan_jobs, select_shard
     from avtool.runtime import resolve_device
 
     jobs = plan_jobs(inputs or [], manifest)
+    if shard is not None:
+        jobs = select_shard(jobs, shard)
     dev = resolve_device(device)
     with Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[rate]} items/s"), TimeElapsedColumn(),

@@ -11,7 +11,8 @@ from avtool.cli.options import JsonOpt
 
 app = typer.Typer(help="Inspect and validate HDF5 feature stores.", no_args_is_help=True)
 
-StoreArg = Annotated[Path, typer.Argument(help="Feature store (.h5).")]
+StoreArg = Annotated[Path, typer.Argument(
+    help="Feature store (.h5), or a directory / glob pattern of store shards.")]
 
 
 @app.command("info")
@@ -31,12 +32,12 @@ def info(store: StoreArg, as_json: JsonOpt = False) -> None:
             feats.append({
                 "name": name, "extractor": fi.extractor, "frame_rate": fi.frame_rate,
                 "frame_shape": list(fi.frame_shape), "dtype": fi.dtype, "items": st.count(name),
-                "frames": int(st.h5["features"][name]["data"].shape[0]), "config": fi.config,
+                "frames": st.total_frames(name), "config": fi.config,
                 "avtool_version": fi.avtool_version, "model_checksum": fi.model_checksum,
             })
-        duration = float(st.h5["items/duration"][()].sum()) if n else 0.0
-        summary = {"path": str(store), "schema_version": int(st.h5.attrs["schema_version"]),
-                   "avtool_version": str(st.h5.attrs.get("avtool_version", "")),
+        duration = st.total_duration()
+        summary = {"path": str(store), "schema_version": st.schema_version,
+                   "shards": [str(p) for p in getattr(st, "paths", [store])],
                    "items": n, "total_duration_s": round(duration, 3), "features": feats}
     if as_json:
         print_json(summary)
@@ -46,8 +47,8 @@ def info(store: StoreArg, as_json: JsonOpt = False) -> None:
           f["dtype"], f["items"], f["frames"], f["model_checksum"][:12] or "-"]
          for f in feats],
         ["feature", "extractor", "fps", "frame shape", "dtype", "items", "frames", "model"],
-        title=f"{store}: {n} items, {duration:.1f} s (schema {summary['schema_version']}, "
-              f"avtool {summary['avtool_version']})",
+        title=f"{store}: {n} items, {duration:.1f} s in {len(summary['shards'])} file(s) "
+              f"(schema {summary['schema_version']})",
     )
     for f in feats:
         params = ", ".join(f"{k}={v}" for k, v in f["config"].items() if k != "type")
@@ -70,3 +71,25 @@ def check(store: StoreArg, as_json: JsonOpt = False) -> None:
     else:
         typer.echo(f"{store}: valid ({result['items']} items; features: "
                    f"{', '.join(result['features']) or 'none'})")
+
+
+@app.command("merge")
+def merge(
+    out: Annotated[Path, typer.Argument(help="New store to write.")],
+    shards: Annotated[list[str], typer.Argument(help="Store files, directories or glob patterns.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Merge store shards (e.g. from extract-features --shard I/N) into one new store.
+
+    Example:
+      avtool store merge feats.h5 'shards/feats-*.h5'
+    """
+    from avtool.cli.render import print_json
+    from avtool.store_set import merge_stores
+
+    result = merge_stores(out, shards)
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(f"{out}: {result['items']} items from {len(result['shards'])} shards "
+                   f"(features: {', '.join(result['features'])})")

@@ -79,6 +79,18 @@ def plan_jobs(inputs: Sequence[str | Path], manifest: str | Path | None = None) 
     return jobs
 
 
+def select_shard(jobs: Sequence[Job], shard: str) -> list[Job]:
+    """The I-th of N contiguous slices of `jobs` for `--shard I/N` (I counts from 0)."""
+    try:
+        index, count = (int(v) for v in shard.split("/"))
+    except ValueError:
+        raise FormatError(f"--shard {shard!r}: expected I/N, e.g. 0/8") from None
+    if not 0 <= index < count:
+        raise FormatError(f"--shard {shard!r}: I must be in 0..N-1")
+    n = len(jobs)
+    return list(jobs[index * n // count: (index + 1) * n // count])
+
+
 def read_manifest(path: str | Path) -> list[Job]:
     """CSV/TSV (header with id,path[,start,end,...]) or JSONL objects with the same keys."""
     path = Path(path)

@@ -155,3 +155,24 @@ def test_sigkill_at_any_moment_leaves_a_store_and_a_rerun_completes_it(tmp_path,
     subprocess.run(_extract_cmd(root, out), check=True, capture_output=True)
     assert _journal_parts(out) == 0
     _assert_same_store(out, reference)
+
+
+def test_shards_cover_the_inputs_and_merge(tmp_path):
+    root = _corpus(tmp_path / "wav", 7)
+    for i in range(3):
+        result = runner.invoke(app, ["extract-features", str(root), "--out",
+                                     str(tmp_path / "shards" / f"f-{i}.h5"), "-f", "mfcc",
+                                     "--shard", f"{i}/3"])
+        assert result.exit_code == 0, result.output
+    info = json.loads(runner.invoke(app, ["store", "info", str(tmp_path / "shards"),
+                                          "--json"]).stdout)
+    assert info["items"] == 7 and len(info["shards"]) == 3
+    merged = runner.invoke(app, ["store", "merge", str(tmp_path / "all.h5"),
+                                 str(tmp_path / "shards" / "f-*.h5")])
+    assert merged.exit_code == 0 and "7 items from 3 shards" in merged.stdout
+    one = tmp_path / "one.h5"
+    runner.invoke(app, ["extract-features", str(root), "--out", str(one), "-f", "mfcc"])
+    _assert_same_store(tmp_path / "all.h5", one)
+    bad = runner.invoke(app, ["extract-features", str(root), "--out", str(tmp_path / "x.h5"),
+                              "-f", "mfcc", "--shard", "3/3"])
+    assert bad.exit_code == 2 and "0..N-1" in bad.stderr

@@ -145,3 +145,37 @@ def test_store_survives_pickling_for_dataloader_workers(tmp_path):
     store.read("u01", "fbank")
     clone = pickle.loads(pickle.dumps(store))
     np.testing.assert_array_equal(clone.read("u01", "fbank"), arrays["u01"])
+
+
+def test_shards_read_as_one_and_merge(tmp_path):
+    from avtool.store_set import merge_stores
+
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for shard in range(3):
+        with StoreWriter(tmp_path / "shards" / f"f-{shard}.h5", {"fbank": FBANK}) as writer:
+            for i in range(4):
+                item_id = f"s{shard}-{i}"
+                arrays[item_id] = rng.normal(size=(2 + i, 4)).astype(np.float32)
+                writer.add(ItemInfo(item_id, "", 0.1), {"fbank": arrays[item_id]})
+    for spec in (tmp_path / "shards", str(tmp_path / "shards" / "f-*.h5")):
+        with open_store(spec) as store:
+            assert len(store) == 12 and sorted(store.ids) == sorted(arrays)
+            np.testing.assert_array_equal(store.read("s2-3", "fbank"), arrays["s2-3"])
+            assert sum(len(ids) for ids, _ in store.batches("fbank", 5)) == 12
+    assert check_store(tmp_path / "shards")["shards"] == 3
+    merged = tmp_path / "all.h5"
+    assert merge_stores(merged, [tmp_path / "shards"])["items"] == 12
+    with open_store(merged) as store:
+        for key, value in arrays.items():
+            np.testing.assert_array_equal(store.read(key, "fbank"), value)
+    with pytest.raises(StoreError, match="exists"):
+        merge_stores(merged, [tmp_path / "shards"])
+
+
+def test_duplicate_ids_across_shards_are_refused(tmp_path):
+    for shard in range(2):
+        with StoreWriter(tmp_path / f"d{shard}.h5", {"fbank": FBANK}) as writer:
+            writer.add(ItemInfo("same", "", 0.1), {"fbank": np.zeros((2, 4))})
+    with pytest.raises(StoreError, match="in both"):
+        open_store(str(tmp_path / "d*.h5")).item("same")
