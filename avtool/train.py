@@ -336,8 +336,13 @@ class _progress:
     def __enter__(self):
         if self.quiet:
             return lambda stats: None
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         from avtool.cli.render import stderr
 

@@ -34,7 +34,7 @@ def verify_speaker(
     threshold: Annotated[
         float | None, typer.Option("--threshold", help="Decision threshold on the score "
                                    "(same speaker iff score >= threshold). Default: the model's "
-                                   "calibrated threshold (ge2e: 0.7562), else 0.5.")
+                                   "calibrated threshold (ge2e: 0.6988), else 0.5.")
     ] = None,
     tta: Annotated[
         Tta, typer.Option("--tta", help="Test-time augmentation: whole utterance; crops10 = "
@@ -85,7 +85,7 @@ def verify_speaker(
 
     Pair mode prints the cosine score (higher = same speaker) and the decision; exit status 0 whatever the decision, 2 for bad input (missing, unreadable, too short or silent audio).
 
-    The default model is the GE2E speaker encoder whose weights the resemblyzer package ships, reimplemented in avtool (same preprocessing, 1.6-s partial windows). Its threshold 0.7562 is the EER threshold on a synthetic development set (avtool synth speakers --speakers 40 --utterances 8 --seed 7, trials_e.txt).
+    The default model is the GE2E speaker encoder whose weights the resemblyzer package ships, reimplemented in avtool (same preprocessing, 1.6-s partial windows). Its threshold 0.6988 is the EER threshold on a synthetic development set (avtool synth speakers --speakers 40 --utterances 8 --seed 7, trials_e.txt).
 
     Batch mode embeds each file once into a cache store, writes one 'path1 path2 score' line per trial, and reports bad files at the end (exit 1; --strict stops at the first).
 

@@ -38,11 +38,14 @@ Store contract (an ordinary avtool feature store, see `avtool.store`)
   (10 rows, frame_rate 1.0); for HAN, whose first 2-D layer is linear, this gives the same
   outputs as averaging inside the model, so a model must accept ``llp_frame`` at 8 or 1 rows
   per second (``x.reshape(10, rows_per_s, D).mean(1)``).
-* ``FeatureInfo.extractor`` is ``llp_audio`` / ``llp_frame`` / ``llp_motion`` (or an ONNX
-  plug-in such as ``onnx_frame``) for features extracted by avtool, so
-  `avtool.features.extractor_from_info` re-extracts the same features from a new video; it is
-  ``llp_import`` for imported real features (config names the stream and network), which
-  avtool cannot recompute (no pretrained weights ship with it).
+* ``FeatureInfo.extractor`` is ``llp_audio`` / ``llp_frame`` / ``llp_motion`` for features
+  extracted by avtool (hand-crafted, or a user's ONNX network given as ``model=PATH``, whose
+  sha256 is the feature's ``model_checksum``), so `avtool.features.extractor_from_info`
+  re-extracts the same features from a new video; it is ``llp_import`` for imported real
+  features (config names the stream and network), which avtool cannot recompute (no
+  pretrained weights ship with it).
+* Stores made by ``extract-features`` keep items in the order they were committed (new items
+  sorted by id), not in CSV order: order clips by the LLP files when the order matters.
 
 Importing real LLP features
 ---------------------------

@@ -37,6 +37,7 @@ Files written under the output folder (formats of `avtool.data.llp`)::
     AVVP_eval_audio.csv     dense audio events of the val + test clips
     AVVP_eval_visual.csv    dense visual events of the val + test clips
     truth.jsonl             every clip's full ground truth (train clips included)
+    config.json             the config (a rerun with the same config resumes; another errs)
 """
 
 from __future__ import annotations
@@ -280,10 +281,31 @@ def write_label_files(plans: Sequence[ClipPlan], out: str | Path, media_dir: str
     with atomic_write(out / "truth.jsonl") as fh:
         for p in plans:
             fh.write(json.dumps(p.to_dict()) + "\n")
-    return [*written, out / "clips.csv", out / "truth.jsonl"]
+    return [*written, out / "clips.csv", out / "truth.jsonl", out / "config.json"]
 
 
 # --------------------------------------------------------------------------- rendering
+
+
+def _check_config(out: Path, cfg: SynthAvvpConfig) -> None:
+    """Record the config in ``out/config.json``; refuse to mix corpora of other configs."""
+    from avtool.config import config_to_dict
+    from avtool.io import atomic_write
+
+    want = json.loads(json.dumps(config_to_dict(cfg, "synth_avvp")))
+    path = out / "config.json"
+    if path.exists():
+        try:
+            have = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            have = None
+        if have != want:
+            raise ConfigError(f"{out}: holds a corpus made with another config ({path}); "
+                              "use another --out or delete the folder")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(want, indent=1) + "\n")
 
 
 def synth_avvp(
@@ -304,6 +326,7 @@ def synth_avvp(
     t0 = time.perf_counter()
     out = Path(out)
     plans = plan_corpus(cfg)
+    _check_config(out, cfg)
     (out / "clips").mkdir(parents=True, exist_ok=True)
     render_all(plans, out / "clips", cfg, workers=workers, progress=progress)
     files = write_label_files(plans, out)

@@ -250,12 +250,34 @@ def write_trials(path: Path, trials: Sequence[tuple[int, str, str]]) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
+ENGINE_RATE = 22_050
+"""espeak-ng's native rate: speech is synthesised at this rate, sized, then resampled once."""
+_RESAMPLERS: dict[int, object] = {}
+
+
 def _speak(spk: SpeakerSpec, text: str) -> np.ndarray:
-    """espeak-ng speech of ``text`` in the speaker's voice, 16 kHz float32."""
+    """espeak-ng speech of ``text`` in the speaker's voice, at its native rate (float32)."""
     from avtool.media.synth.speech import synthesize
 
-    return synthesize(text, voice=spk.language, variant=spk.variant, pitch=spk.pitch,
-                      rate=spk.rate, sample_rate=SAMPLE_RATE).audio
+    speech = synthesize(text, voice=spk.language, variant=spk.variant, pitch=spk.pitch,
+                        rate=spk.rate, sample_rate=ENGINE_RATE)
+    if speech.sample_rate != ENGINE_RATE:
+        return _to_16k(speech.audio, speech.sample_rate)  # pragma: no cover (other engines)
+    return speech.audio
+
+
+def _to_16k(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Windowed-sinc resampling to 16 kHz with a kernel built once per process (the same
+    filter as :func:`avtool.media.audio.resample`)."""
+    if rate == SAMPLE_RATE:
+        return audio
+    import torch
+    import torchaudio
+
+    if rate not in _RESAMPLERS:
+        _RESAMPLERS[rate] = torchaudio.transforms.Resample(rate, SAMPLE_RATE)
+    with torch.inference_mode():
+        return _RESAMPLERS[rate](torch.from_numpy(np.ascontiguousarray(audio))).numpy()
 
 
 def render_utterance(spk: SpeakerSpec, utt: UtteranceSpec) -> tuple[np.ndarray, dict]:
@@ -265,26 +287,58 @@ def render_utterance(spk: SpeakerSpec, utt: UtteranceSpec) -> tuple[np.ndarray, 
     words = [WORDS[i] for i in rng.integers(0, len(WORDS), 64)]
     n_words = max(2, int(round(target * spk.rate / 60.0)))
     for _ in range(4):  # adjust the word count until the speech lasts 2 to 8 s
-        speech = _speak(spk, " ".join(words[:n_words]))
-        seconds = len(speech) / SAMPLE_RATE
+        native = _speak(spk, " ".join(words[:n_words]))
+        seconds = len(native) / ENGINE_RATE
         if MIN_SPEECH_S <= seconds <= MAX_SPEECH_S:
             break
         n_words = int(np.clip(round(n_words * target / max(seconds, 0.1)), 1, len(words)))
     words = words[:n_words]
+    speech = _to_16k(native, ENGINE_RATE)
     audio, info = apply_nuisance(speech, rng)
     return audio, {"text": " ".join(words), "speech_s": round(len(speech) / SAMPLE_RATE, 3),
                    **info}
 
 
-def _render_job(args: tuple[SpeakerSpec, UtteranceSpec, str]) -> tuple[str, float, dict]:
+def _init_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one process per core already
+
+
+def _render_speaker(args: tuple[SpeakerSpec, list[UtteranceSpec], str]
+                    ) -> list[tuple[str, float, dict]]:
+    """Render one speaker's utterances, in order, into ``root/wav``."""
     import soundfile as sf
 
-    spk, utt, root = args
-    audio, info = render_utterance(spk, utt)
-    path = Path(root) / "wav" / utt.key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, audio, SAMPLE_RATE, subtype="PCM_16")
-    return utt.key, len(audio) / SAMPLE_RATE, info
+    spk, utts, root = args
+    out = []
+    for utt in utts:
+        audio, info = render_utterance(spk, utt)
+        path = Path(root) / "wav" / utt.key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, audio, SAMPLE_RATE, subtype="PCM_16")
+        out.append((utt.key, len(audio) / SAMPLE_RATE, info))
+    return out
+
+
+def _render_all(jobs, workers: int, progress):
+    """Each speaker in a fresh process forked from a clean server.
+
+    espeak-ng keeps synthesis state in C globals that survive re-initialisation, so its output
+    depends on what the process said before; a fresh process per speaker makes every file
+    depend only on the seed (not on the worker count or on earlier calls in the caller).
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["numpy", "torch", "torchaudio", "soundfile",
+                                "avtool.data.synth_speakers"])
+    with ctx.Pool(min(workers, len(jobs)), initializer=_init_worker,
+                  maxtasksperchild=1) as pool:
+        for results in pool.imap_unordered(_render_speaker, jobs):
+            yield from results
+            if progress:
+                progress(len(results))
 
 
 def synth_speakers(out: str | Path, speakers: int = 20, utterances: int = 10, seed: int = 0,
@@ -292,7 +346,7 @@ def synth_speakers(out: str | Path, speakers: int = 20, utterances: int = 10, se
     """Write the corpus described in the module docstring into ``out`` (a new directory).
 
     Files appear only when the whole corpus is done (written to a temporary folder beside
-    ``out``, then renamed). ``workers`` processes render utterances (default: CPU count).
+    ``out``, then renamed). ``workers`` processes render speakers (default: CPU count).
 
     Raises:
         ConfigError: fewer than 2 speakers or 2 utterances, or ``out`` exists and is not empty.
@@ -311,23 +365,10 @@ def synth_speakers(out: str | Path, speakers: int = 20, utterances: int = 10, se
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        jobs = [(specs[u.speaker_index], u, str(tmp)) for u in utts]
-        workers = workers or os.cpu_count() or 1
-        rendered = {}
-        if workers > 1:
-            import multiprocessing as mp
-
-            with mp.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-                for key, seconds, info in pool.imap_unordered(_render_job, jobs, chunksize=4):
-                    rendered[key] = (seconds, info)
-                    if progress:
-                        progress(1)
-        else:
-            for job in jobs:
-                key, seconds, info = _render_job(job)
-                rendered[key] = (seconds, info)
-                if progress:
-                    progress(1)
+        jobs = [(spk, [u for u in utts if u.speaker_index == i], str(tmp))
+                for i, spk in enumerate(specs)]
+        rendered = {key: (seconds, info) for key, seconds, info
+                    in _render_all(jobs, workers or os.cpu_count() or 1, progress)}
         _write_metadata(tmp, specs, utts, rendered)
         counts = {}
         for kind in "oeh":

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from avtool.errors import ConfigError
 from avtool.features.base import VideoExtractor, extractors
 from avtool.features.llp_frame import cell_means, grid_frames, hsv_frames
 
@@ -105,6 +106,9 @@ class LlpMotionExtractor(VideoExtractor):
 
     def __init__(self, config=None, device: str = "cpu") -> None:
         super().__init__(config, device)
+        if float(self.config.fps) != int(self.config.fps) or self.config.fps < 2:
+            raise ConfigError(f"llp_motion: fps must be a whole number >= 2 (frames per "
+                              f"1-s segment), got {self.config.fps}")
         self._model = None
         self._dim: int | None = None
 

@@ -25,7 +25,7 @@ def reject_unknown(task: str, options: dict, known: set[str]) -> None:
     """A task's runner calls this so an option meant for another task is an error."""
     from avtool.errors import ConfigError
 
-    extra = sorted(set(options) - known - {"store", "lr"})
+    extra = sorted(set(options) - known - {"store", "lr", "defaulted"})
     if extra:
         flags = ", ".join("--" + k.replace("_", "-") for k in extra)
         raise ConfigError(f"option(s) {flags} do not apply to --task {task}")

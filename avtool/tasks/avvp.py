@@ -293,16 +293,11 @@ OPTIONS = {"labels", "split", "variant", "hparams", "val_store", "val_labels_dir
            "init", "gcaa_compat_bug"}
 
 
-def cli_default(param: str) -> bool:
-    """True when the running `avtool` command left `param` at its default (False outside
-    a command line), so a task preset may choose the value."""
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return False
-    source = ctx.get_parameter_source(param)
-    return source is not None and source.name in ("DEFAULT", "DEFAULT_MAP")
+def preset_may_set(options: dict[str, Any], param: str) -> bool:
+    """True when `avtool train` left the common option `param` (epochs, batch_size) at its
+    default (listed in ``options["defaulted"]``), so the task's preset chooses the value.
+    Callers outside the CLI pass explicit values: False."""
+    return param in options.get("defaulted", ())
 
 
 def model_config_from(options: dict[str, Any]) -> HanConfig:
@@ -332,9 +327,9 @@ def train(options: dict[str, Any], config, out_dir: Path, resume: bool):
                          smooth_audio=options.get("smooth_audio"),
                          smooth_visual=options.get("smooth_visual"))
     # the preset's epochs and batch size apply unless --epochs / --batch-size were typed
-    if cli_default("epochs"):
+    if preset_may_set(options, "epochs"):
         config = replace(config, epochs=hp.epochs)
-    if cli_default("batch_size"):
+    if preset_may_set(options, "batch_size"):
         config = replace(config, batch_size=hp.batch_size)
     hp = replace(hp, epochs=config.epochs, batch_size=config.batch_size)
     store = options["store"]

@@ -31,6 +31,7 @@ from avtool.errors import ConfigError, FormatError, StoreError
 from avtool.store import FeatureStore, ItemInfo
 
 FEATURE = "spectrogram"
+_OPEN_BATCHES = 8
 
 
 def speaker_of(item: ItemInfo, store_path: str = "") -> str:
@@ -110,42 +111,57 @@ class PKBatchSampler:
         self.batch_size, self.k, self.crop = batch_size, k, crop
         self.seed, self.rank, self.world = seed, rank, world
         self.epoch = 0
+        order = np.argsort(labels, kind="stable")
+        bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        self._by_speaker = np.split(order, bounds)
+        self._cache: tuple[int, list[list[int]]] | None = None
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def _all_batches(self) -> list[list[int]]:
+        if self._cache is not None and self._cache[0] == self.epoch:
+            return self._cache[1]
         rng = np.random.default_rng([self.seed, self.epoch])
-        groups: list[tuple[int, list[int]]] = []
-        for spk in np.unique(self.labels):
-            items = rng.permutation(np.flatnonzero(self.labels == spk)).tolist()
+        queue: list[tuple[int, list[int]]] = []
+        for spk, members in enumerate(self._by_speaker):
+            items = rng.permutation(members).tolist()
             for start in range(0, len(items), self.k):
                 group = items[start: start + self.k]
                 while len(group) < self.k:  # top up from the speaker's other items
                     group.append(items[int(rng.integers(len(items)))])
-                groups.append((int(spk), group))
-        order = rng.permutation(len(groups))
-        queue = [groups[i] for i in order]
-        batches, n_full = [], len(self.labels) // self.batch_size
-        while queue and len(batches) < n_full:
-            batch, used, rest = [], set(), []
+                queue.append((spk, group))
+        queue = [queue[i] for i in rng.permutation(len(queue))]
+        # Greedy packing into a few open batches: O(groups), each batch P distinct speakers.
+        batches: list[list[int]] = []
+        n_full = len(self.labels) // self.batch_size
+        for _ in range(2):  # a second pass places groups deferred by the first
+            open_batches: list[tuple[set[int], list[tuple[int, list[int]]]]] = []
+            deferred = []
             for spk, group in queue:
-                if len(batch) < self.p and spk not in used:
-                    batch.append(group)
-                    used.add(spk)
+                for used, members in open_batches:
+                    if spk not in used:
+                        used.add(spk)
+                        members.append((spk, group))
+                        break
                 else:
-                    rest.append((spk, group))
-            queue = rest
-            if len(batch) < self.p:
-                break
-            batches.append([i for group in batch for i in group])
-        return batches
+                    if len(open_batches) >= _OPEN_BATCHES:
+                        deferred.append((spk, group))
+                        continue
+                    open_batches.append(({spk}, [(spk, group)]))
+                if any(len(members) == self.p for _, members in open_batches):
+                    batches += [[i for _, g in members for i in g]
+                                for _, members in open_batches if len(members) == self.p]
+                    open_batches = [b for b in open_batches if len(b[1]) < self.p]
+            queue = deferred + [m for _, members in open_batches for m in members]
+        self._cache = (self.epoch, batches[:n_full])
+        return self._cache[1]
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
         rng = np.random.default_rng([self.seed, self.epoch, 1])
         for number, batch in enumerate(self._all_batches()):
-            offsets = [int(rng.integers(0, max(1, self.lengths[i] - self.crop + 1)))
-                       for i in batch]
+            room = np.maximum(1, self.lengths[batch] - self.crop + 1)
+            offsets = rng.integers(0, room).tolist()
             if number % self.world == self.rank:
                 yield list(zip(batch, offsets, strict=True))
 

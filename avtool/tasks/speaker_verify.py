@@ -1,6 +1,7 @@
 """Speaker verification with an embedder: one pair, or a whole trial list with an embedding cache.
 
-Scores are cosine similarities (higher = same speaker). Test-time augmentation (TTA) as in the
+Scores are cosine similarities (higher = same speaker); in pair mode without TTA, an embedder
+with a ``score(wav_a, wav_b)`` method (relation models) gives its own pair score. Test-time augmentation (TTA) as in the
 Nagrani thesis (§2.7.1.5), with crops evenly spaced (the thesis does not say how it placed them):
 
 * ``whole`` (default): one embedding of the whole utterance.
@@ -142,7 +143,7 @@ def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
     silent audio."""
     check_tta(tta)
     embedder = _load(model, device, ge2e_options)
-    vectors, seconds = [], []
+    vectors, seconds, wavs = [], [], []
     for path in (path_a, path_b):
         wav = read_speech(path, embedder.sample_rate)
         try:
@@ -151,7 +152,12 @@ def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
             raise MediaError(f"{path}: {err}") from None
         vectors.append(scoring_vector(rows, tta))
         seconds.append(len(wav) / embedder.sample_rate)
-    score = float(np.clip(vectors[0] @ vectors[1], -1.0, 1.0))
+        wavs.append(wav)
+    pair_score = getattr(embedder, "score", None)
+    if tta == "whole" and callable(pair_score):  # e.g. relation models: their validated score
+        score = float(pair_score(wavs[0], wavs[1]))
+    else:
+        score = float(np.clip(vectors[0] @ vectors[1], -1.0, 1.0))
     value, source = resolve_threshold(embedder, threshold)
     return PairResult(score, value, source, embedder.name, tta, (str(path_a), str(path_b)),
                       (seconds[0], seconds[1]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,21 @@ def run(*args: str):
 @pytest.fixture(scope="module")
 def corpus():
     return tiny_speaker_corpus()
+
+
+@pytest.fixture(scope="module")
+def e_run(corpus, tmp_path_factory):
+    """One batch run over trials_e.txt: its first-run JSON and its cache (every corpus file,
+    whole-utterance embeddings). Tests copy the cache instead of embedding again."""
+    tmp = tmp_path_factory.mktemp("e_run")
+    result, first = batch(corpus, tmp)
+    assert result.exit_code == 0, result.output
+    return tmp, first
+
+
+def copy_cache(e_run, dest):
+    shutil.copy(e_run[0] / "scores.emb.h5", dest)
+    return dest
 
 
 def files_of(corpus, speaker: str):
@@ -53,30 +69,29 @@ def test_pair_mode_table_and_json(corpus):
     assert result.exit_code == 0  # exit 0 whatever the decision
 
 
-def test_same_speaker_scores_higher_than_different(corpus):
-    scores = {}
-    for spk in ("id10001", "id10002", "id10003"):
-        scores[spk] = files_of(corpus, spk)
-    same, diff = [], []
-    for first, second, bucket in (
-        (scores["id10001"][0], scores["id10001"][1], same),
-        (scores["id10003"][0], scores["id10003"][2], same),
-        (scores["id10001"][0], scores["id10003"][0], diff),
-        (scores["id10002"][1], scores["id10003"][2], diff),
-    ):
-        bucket.append(json.loads(run(first, second, "--json").stdout)["score"])
-    assert min(same) > max(diff)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "speaker"
 
 
-def test_batch_mode_writes_scores_and_reuses_cache(corpus, tmp_path):
-    result, first = batch(corpus, tmp_path)
-    assert result.exit_code == 0, result.output
+def test_demo_recordings_same_and_different():
+    same = run(EXAMPLES / "same_a.wav", EXAMPLES / "same_b.wav", "--json")
+    other = run(EXAMPLES / "same_a.wav", EXAMPLES / "other.wav", "--json")
+    assert same.exit_code == other.exit_code == 0
+    same, other = json.loads(same.stdout), json.loads(other.stdout)
+    assert same["score"] > other["score"]
+    assert same["same_speaker"] is True and other["same_speaker"] is False
+    table = run(EXAMPLES / "same_a.wav", EXAMPLES / "other.wav")
+    assert "different speakers" in table.stdout
+
+
+def test_batch_mode_writes_scores_and_reuses_cache(corpus, e_run):
+    tmp_path, first = e_run
     trials = read_trials(corpus / "trials_e.txt")
     scores = read_scores(tmp_path / "scores.txt")
     assert len(scores) == len(trials) == first["n_scored"]
     assert first["n_embedded"] == first["n_files"] == 12 and first["n_cached"] == 0
     assert (tmp_path / "scores.emb.h5").is_file()
     result, second = batch(corpus, tmp_path)
+    assert result.exit_code == 0
     assert second["n_embedded"] == 0 and second["n_cached"] == 12  # nothing re-embedded
     assert read_scores(tmp_path / "scores.txt").scores == scores.scores
     same = [scores.scores[(a, b)] for y, a, b in zip(trials.labels, trials.path1, trials.path2,
@@ -89,33 +104,44 @@ def test_batch_mode_writes_scores_and_reuses_cache(corpus, tmp_path):
     assert ev.exit_code == 0 and json.loads(ev.stdout)["eer"] < 50
 
 
-def test_tta_modes(corpus, tmp_path):
-    _, whole = batch(corpus, tmp_path, "trials_o.txt", "--cache", tmp_path / "c.h5",
-                     out="whole.txt")
-    _, c10 = batch(corpus, tmp_path, "trials_o.txt", "--cache", tmp_path / "c.h5", "--tta",
-                   "crops10", out="c10.txt")
-    _, c100 = batch(corpus, tmp_path, "trials_o.txt", "--cache", tmp_path / "c.h5", "--tta",
-                    "crops100", out="c100.txt")
-    assert c10["n_embedded"] == c10["n_files"] and c100["n_embedded"] == 0  # crops shared
-    assert whole["n_embedded"] == whole["n_files"]
-    s10 = read_scores(tmp_path / "c10.txt").scores
-    s100 = read_scores(tmp_path / "c100.txt").scores
+def test_tta_modes(corpus, e_run, tmp_path):
+    keys = sorted(p.relative_to(corpus / "wav").as_posix()
+                  for p in (corpus / "wav").rglob("*.wav"))
+    trials = tmp_path / "trials.txt"
+    trials.write_text(f"1 {keys[0]} {keys[1]}\n0 {keys[0]} {keys[5]}\n0 {keys[1]} {keys[5]}\n")
+    cache = copy_cache(e_run, tmp_path / "c.h5")
+    out = {}
+    for tta in ("whole", "crops10", "crops100"):
+        result = run("--trials", trials, "--audio-root", corpus / "wav", "--out",
+                     tmp_path / f"{tta}.txt", "--cache", cache, "--tta", tta, "--json")
+        assert result.exit_code == 0, result.output
+        out[tta] = json.loads(result.stdout)
+    assert out["whole"]["n_embedded"] == 0  # from the shared cache
+    assert out["crops10"]["n_embedded"] == 3 and out["crops100"]["n_embedded"] == 0  # shared
+    s10 = read_scores(tmp_path / "crops10.txt").scores
+    s100 = read_scores(tmp_path / "crops100.txt").scores
     sw = read_scores(tmp_path / "whole.txt").scores
-    assert s10.keys() == s100.keys() == sw.keys()
+    assert s10.keys() == s100.keys() == sw.keys() and len(sw) == 3
     for key in s10:  # mean of cosines <= cosine of means for non-negative GE2E embeddings
         assert 0 < s100[key] <= s10[key] + 1e-9 and s10[key] <= 1
     assert any(abs(s10[k] - sw[k]) > 1e-4 for k in s10)
-    a, b = files_of(corpus, "id10001")[:2]
-    pair = json.loads(run(a, b, "--json", "--tta", "crops100").stdout)
+    from avtool.store import open_store
+
+    with open_store(cache) as store:
+        crops = {k: store.num_frames(k, "ge2e_crops10") for k in keys[:2] + keys[5:6]}
+        assert set(crops.values()) <= {1, 10} and 10 in crops.values()
+    pair = json.loads(run(EXAMPLES / "same_a.wav", EXAMPLES / "same_b.wav", "--json", "--tta",
+                          "crops100").stdout)
     assert pair["tta"] == "crops100" and 0 < pair["score"] <= 1
 
 
-def test_snorm_matches_the_formula(corpus, tmp_path):
-    _, e = batch(corpus, tmp_path, "trials_e.txt", "--cache", tmp_path / "cohort.h5",
-                 out="e.txt")
+def test_snorm_matches_the_formula(corpus, e_run, tmp_path):
+    copy_cache(e_run, tmp_path / "cohort.h5")
+    copy_cache(e_run, tmp_path / "o.h5")
     result, o = batch(corpus, tmp_path, "trials_o.txt", "--cache", tmp_path / "o.h5",
                       "--snorm-cohort", tmp_path / "cohort.h5", "--snorm-top", "5", out="o.txt")
     assert result.exit_code == 0, result.output
+    assert o["n_embedded"] == 0
     assert o["snorm"]["top"] == 5 and o["snorm"]["cohort_size"] == 12
     from avtool.store import open_store
 
@@ -134,12 +160,11 @@ def test_snorm_matches_the_formula(corpus, tmp_path):
     assert value == pytest.approx(0.5 * ((s - ma) / sa + (s - mb) / sb), rel=1e-4, abs=1e-4)
     # a folder of cohort audio works too, and --snorm-top larger than the cohort is capped
     cohort_dir = tmp_path / "cohort_audio"
-    shutil.copytree(corpus / "wav" / "id10001", cohort_dir / "id10001")
     shutil.copytree(corpus / "wav" / "id10002", cohort_dir / "id10002")
     result, d = batch(corpus, tmp_path, "trials_o.txt", "--cache", tmp_path / "o.h5",
                       "--snorm-cohort", cohort_dir, out="o2.txt")
     assert result.exit_code == 0, result.output
-    assert d["snorm"]["cohort_size"] == 6 and d["snorm"]["top"] == 6
+    assert d["snorm"]["cohort_size"] == 3 and d["snorm"]["top"] == 3
 
 
 def test_pair_errors(corpus, tmp_path):
@@ -149,10 +174,10 @@ def test_pair_errors(corpus, tmp_path):
     sf.write(tmp_path / "short.wav", wav[: sr // 2], sr)
     (tmp_path / "junk.wav").write_bytes(b"not audio at all")
     cases = [
-        ((good, tmp_path / "silent.wav"), "silent.wav: audio is silent"),
+        ((tmp_path / "silent.wav", good), "silent.wav: audio is silent"),
         ((tmp_path / "short.wav", good), "short.wav: audio is 0.50 s long; ge2e needs at least"),
-        ((good, tmp_path / "missing.wav"), "missing.wav: no such file"),
-        ((good, tmp_path / "junk.wav"), "junk.wav: cannot read audio"),
+        ((tmp_path / "missing.wav", good), "missing.wav: no such file"),
+        ((tmp_path / "junk.wav", good), "junk.wav: cannot read audio"),
         ((good,), "pair mode needs exactly two audio files, got 1"),
         ((good, good, "--model", tmp_path / "nope.pt"), "nope.pt: no such checkpoint"),
         ((good, good, "--out", tmp_path / "x.txt"), "--out apply to batch mode"),
@@ -168,24 +193,27 @@ def test_pair_errors(corpus, tmp_path):
 
 def test_batch_errors(corpus, tmp_path):
     root = tmp_path / "wav"
-    shutil.copytree(corpus / "wav", root)
-    keys = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.wav"))
-    sf.write(root / keys[1], np.zeros(32000, np.float32), 16000)
+    good = files_of(corpus, "id10001")[:2]
+    keys = ["id10001/v1/00001.wav", "id10001/v1/00002.wav", "id10002/v1/00001.wav"]
+    for key, src in zip(keys, good, strict=False):
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, root / key)
+    (root / keys[2]).parent.mkdir(parents=True)
+    sf.write(root / keys[2], np.zeros(32000, np.float32), 16000)
     trials = tmp_path / "trials.txt"
-    trials.write_text(f"1 {keys[0]} {keys[2]}\n0 {keys[1]} {keys[5]}\n"
-                      f"0 {keys[0]} id10009/x/00001.wav\n1 {keys[3]} {keys[4]}\n")
+    trials.write_text(f"1 {keys[0]} {keys[1]}\n0 {keys[2]} {keys[0]}\n"
+                      f"0 {keys[0]} id10009/x/00001.wav\n")
     args = ["--trials", trials, "--audio-root", root, "--out", tmp_path / "s.txt"]
     result = run(*args)
     assert result.exit_code == 1
-    assert f"trials.txt:2: {root / keys[1]}: audio is silent" in result.stderr
-    assert "trials.txt:3: " in result.stderr and "id10009/x/00001.wav: no such file" in \
-        result.stderr
-    assert "2 of 7 files failed; 2 trials have no score" in result.stderr
-    assert len(read_scores(tmp_path / "s.txt")) == 2  # the good trials are scored
+    assert f"trials.txt:2: {root / keys[2]}: audio is silent" in result.stderr
+    assert f"trials.txt:3: {root / 'id10009/x/00001.wav'}: no such file" in result.stderr
+    assert "2 of 4 files failed; 2 trials have no score" in result.stderr
+    assert len(read_scores(tmp_path / "s.txt")) == 1  # the good trial is scored
     result = run(*args, "--strict")
     assert result.exit_code == 2 and result.stderr.count("avtool: error:") == 1
-    assert "trials.txt:2:" in result.stderr
-    trials.write_text(f"1 {keys[0]} {keys[2]}\n1 {keys[0]}\n")
+    assert "trials.txt:2:" in result.stderr and "bad file" not in result.stderr
+    trials.write_text(f"1 {keys[0]} {keys[1]}\n1 {keys[0]}\n")
     result = run(*args)
     assert result.exit_code == 2
     assert "trials.txt:2: expected 'label path1 path2', got 2 field(s)" in result.stderr
@@ -197,16 +225,20 @@ def test_batch_errors(corpus, tmp_path):
         assert result.exit_code == 2 and message in result.output, result.output
     result = run("--trials", trials, "--out", tmp_path / "s.txt")
     assert result.exit_code == 2 and "needs --audio-root" in result.stderr
+    trials.write_text(f"1 {keys[0]} {keys[1]}\n")
     result = run("--trials", trials, "--audio-root", tmp_path / "none", "--out", tmp_path / "x")
     assert result.exit_code == 2 and "audio root is not a directory" in result.stderr
 
 
-def test_cache_from_other_settings_is_refused(corpus, tmp_path):
-    cache = tmp_path / "c.h5"
-    result, _ = batch(corpus, tmp_path, "trials_o.txt", "--cache", cache)
-    assert result.exit_code == 0
+def test_cache_from_other_settings_is_refused(corpus, e_run, tmp_path):
+    cache = copy_cache(e_run, tmp_path / "c.h5")
     result, _ = batch(corpus, tmp_path, "trials_o.txt", "--cache", cache, "--no-trim-silence")
     assert result.exit_code == 2 and "exists with other parameters" in result.stderr
+    other_root = tmp_path / "copy"
+    shutil.copytree(corpus / "wav", other_root)
+    result = run("--trials", corpus / "trials_o.txt", "--audio-root", other_root, "--out",
+                 tmp_path / "s.txt", "--cache", cache)
+    assert result.exit_code == 2 and "use another --cache for this audio" in result.stderr
 
 
 def test_help_names_the_calibrated_threshold():

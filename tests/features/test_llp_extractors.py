@@ -170,6 +170,13 @@ def test_torch_exported_model(tmp_path):
     np.testing.assert_allclose(out[0], net(x).detach().numpy()[0], rtol=1e-4, atol=1e-5)
 
 
+def test_motion_needs_whole_frames_per_second():
+    from avtool.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="whole number"):
+        build_extractor("llp_motion:fps=7.5")
+
+
 def test_onnx_model_errors(tmp_path):
     with pytest.raises(ModelError, match="model file .*missing.onnx not found"):
         build_extractor(f"llp_frame:model={tmp_path / 'missing.onnx'}").info()

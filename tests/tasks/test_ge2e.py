@@ -3,6 +3,8 @@ embeddings), plus the Embedder interface."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -132,6 +134,17 @@ def test_options_are_checked():
     assert float(raw.embed(wav) @ raw.embed_many([wav], preprocess=False)[0]) > 0.9999
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "speaker"
+
+
 @pytest.fixture(scope="module")
 def speech_wavs():
-    return [voiced(s, f0, i) for i, (s, f0) in enumerate([(2.2, 110), (3.7, 180), (6.1, 240)])]
+    """The demo recordings (espeak-ng voices with noise) and one clean synthetic sentence."""
+    from avtool.media.audio import read_audio
+    from avtool.media.synth.speech import synthesize
+
+    wavs = [read_audio(EXAMPLES / f"{name}.wav", 16000)[0]
+            for name in ("same_a", "same_b", "other")]
+    clean = synthesize("the quick brown fox jumps over the lazy dog near the river bank",
+                       voice="en-us", variant="m3", pitch=45, rate=150).audio
+    return [*wavs, clean]

@@ -1,0 +1,1 @@
+"""Paper-table builders: `python -m avtool.tables.<name> --workdir build/<name>`."""
