@@ -254,8 +254,12 @@ def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta
     report = CacheReport()
     where = where or {}
     sources: dict[str, str] = {}
-    if Path(cache).is_file():
+    if Path(cache).is_file():  # checked before the writer takes the lock
         with open_store(cache) as store:
+            have = store.features.get(info.name)
+            if have is not None and not have.same_recipe(info):
+                raise StoreError(f"{cache}: feature {info.name!r} exists with other parameters "
+                                 f"({have.config}); use another --cache")
             sources = {it.id: it.source for it in store.items()}
     with StoreWriter(cache, {info.name: info}) as writer:
         todo = []

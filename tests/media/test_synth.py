@@ -93,7 +93,12 @@ def test_sound_renderings_vary_within_a_class():
 
 
 def test_sprites_draw_and_move():
-    assert len(sprites.names()) >= 25
+    specs = [sprites.get(n) for n in sprites.names()]
+    assert len(specs) >= 25
+    for i, a in enumerate(specs):  # no two classes share more than one attribute
+        for b in specs[i + 1:]:
+            shared = (a.shape == b.shape) + (a.color == b.color) + (a.motion == b.motion)
+            assert shared <= 1, (a.name, b.name)
     rng = np.random.default_rng(0)
     for name in sprites.names():
         spec = sprites.get(name)

@@ -10,9 +10,4 @@ app = typer.Typer(
 )
 
 # One import per task; each module adds its command to `app`.
-from avtool.cli.evaluate import speaker  # noqa: E402,F401
-from avtool.cli.evaluate import avvp  # noqa: E402,F401
-from avtool.cli.evaluate import retrieval  # noqa: E402,F401
-from avtool.cli.evaluate import grounding  # noqa: E402,F401
-from avtool.cli.evaluate import transcription  # noqa: E402,F401
-from avtool.cli.evaluate import captioning  # noqa: E402,F401
+from avtool.cli.evaluate import avvp, captioning, grounding, retrieval, speaker, transcription  # noqa: E402,F401

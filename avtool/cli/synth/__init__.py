@@ -10,6 +10,4 @@ app = typer.Typer(
 )
 
 # One import per corpus; each module adds its command to `app`.
-from avtool.cli.synth import avvp  # noqa: E402,F401
-from avtool.cli.synth import media  # noqa: E402,F401
-from avtool.cli.synth import speakers  # noqa: E402,F401
+from avtool.cli.synth import avvp, media, speakers  # noqa: E402,F401

@@ -11,7 +11,7 @@ Example::
     from avtool.media.synth.video import make_background, draw_sprite, sprites
     rng = np.random.default_rng(0)
     frame = make_background(120, 160, rng)
-    draw_sprite(frame, sprites.get("red-circle-bounce"), t=0.5, phase=0.3)
+    draw_sprite(frame, sprites.get(sprites.names()[0]), t=0.5, phase=0.3)
 """
 
 from __future__ import annotations
@@ -44,14 +44,16 @@ COLORS = {
 SHAPES = ("circle", "square", "triangle", "star", "cross", "ring", "diamond", "hexagon")
 MOTIONS = ("bounce", "circle", "zigzag", "pulse", "static", "vertical", "diagonal", "spin")
 
-# 32 classes: every shape twice, colours and motions assigned so that no two classes share
-# more than one of (shape, colour, motion).
-for _i in range(32):
-    _shape = SHAPES[_i % 8]
-    _color = list(COLORS)[(_i * 3 + _i // 8) % len(COLORS)]
-    _motion = MOTIONS[(_i + _i // 8 * 3) % 8]
-    _spec = SpriteClass(f"{_color}-{_shape}-{_motion}", _shape, COLORS[_color], _motion)
-    sprites.register(_spec.name)(_spec)
+# 32 classes: shape s (8) x block m (4); colour (s + 2m) mod 10 and motion (2m + s mod 2) mod 8
+# make every (shape, colour), (shape, motion) and (colour, motion) pair unique, so two
+# classes never share more than one of the three attributes (tested).
+for _s in range(len(SHAPES)):
+    for _m in range(4):
+        _color = list(COLORS)[(_s + 2 * _m) % len(COLORS)]
+        _motion = MOTIONS[(2 * _m + _s % 2) % len(MOTIONS)]
+        _spec = SpriteClass(f"{_color}-{SHAPES[_s]}-{_motion}", SHAPES[_s], COLORS[_color],
+                            _motion)
+        sprites.register(_spec.name)(_spec)
 
 
 def make_background(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -81,7 +83,10 @@ def sprite_pose(motion: str, t: float, phase: float, width: int, height: int, si
     elif motion == "diagonal":
         v = abs((u * 1.2) % 2 - 1)
         x, y = v, v
-    else:  # pulse, static, spin stay near a fixed point
+    elif motion == "spin":  # rotates while drifting on a small circle
+        x = 0.3 + 0.4 * phase + 0.08 * np.cos(2 * np.pi * u)
+        y = 0.35 + 0.3 * ((phase * 7) % 1) + 0.08 * np.sin(2 * np.pi * u)
+    else:  # pulse and static stay at a fixed point
         x, y = 0.3 + 0.4 * phase, 0.35 + 0.3 * ((phase * 7) % 1)
     radius = size * (1 + 0.35 * np.sin(2 * np.pi * 1.5 * t)) if motion == "pulse" else size
     rotation = 2 * np.pi * 0.8 * t if motion == "spin" else 0.0
