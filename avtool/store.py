@@ -482,7 +482,11 @@ class StoreWriter:
 
     # lifecycle -----------------------------------------------------------------
     def __enter__(self) -> StoreWriter:
-        self.open()
+        try:
+            self.open()
+        except BaseException:
+            self.release()  # a refused open must not keep the lock
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -244,7 +244,9 @@ class GE2EEmbedder:
         self.checksum = file_sha256(path)
         self.encoder = load_pretrained_ge2e(path).to(self.device)
         self.mel = GE2EMel().to(self.device)
-        self.config = {"model": GE2E, **dataclasses.asdict(config)}
+        settings = dataclasses.asdict(config)
+        settings.pop("batch_size")  # speed only: the same embeddings
+        self.config = {"model": GE2E, **settings}
 
     def preprocess(self, wav: np.ndarray) -> np.ndarray:
         """Check, normalise the volume and trim long silences (as configured)."""
@@ -273,6 +275,8 @@ class GE2EEmbedder:
         """
         import torch
 
+        if len(wavs) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
         mels, owner = [], []
         with torch.inference_mode():
             for index, wav in enumerate(wavs):

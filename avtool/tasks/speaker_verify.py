@@ -1,8 +1,9 @@
 """Speaker verification with an embedder: one pair, or a whole trial list with an embedding cache.
 
 Scores are cosine similarities (higher = same speaker); in pair mode without TTA, an embedder
-with a ``score(wav_a, wav_b)`` method (relation models) gives its own pair score. Test-time augmentation (TTA) as in the
-Nagrani thesis (§2.7.1.5), with crops evenly spaced (the thesis does not say how it placed them):
+with a ``score(wav_a, wav_b)`` method (relation models) gives its own pair score. Test-time
+augmentation (TTA) as in the Nagrani thesis (§2.7.1.5), with crops evenly spaced (the thesis
+does not say how it placed them):
 
 * ``whole`` (default): one embedding of the whole utterance.
 * ``crops10`` (TTA-2): the renormalised mean embedding of 10 evenly spaced 3-s crops.
@@ -10,7 +11,8 @@ Nagrani thesis (§2.7.1.5), with crops evenly spaced (the thesis does not say ho
   as the dot product of the two (unnormalised) mean crop embeddings, which is the same number.
 
 A file shorter than a crop is loop-padded to one crop. Both crop modes cache the same 10 crop
-embeddings per file (feature ``<model>_crops10``); ``whole`` caches ``<model>_whole``.
+embeddings per file (feature ``<model>_crops10``); ``whole`` caches ``<model>_whole``
+(:mod:`avtool.tasks.speaker_cache`).
 
 Adaptive s-norm (Matejka et al., 2017): a trial score ``s`` of files ``a`` and ``b`` becomes
 ``((s - mu_a) / sd_a + (s - mu_b) / sd_b) / 2`` where ``mu_x``, ``sd_x`` are the mean and standard
@@ -20,22 +22,20 @@ source as ``x`` are left out).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avtool.errors import AvtoolError, ConfigError, MediaError, StoreError
+from avtool.errors import ConfigError, MediaError
 
 TTA_MODES = ("whole", "crops10", "crops100")
 N_CROPS = 10
 CROP_SECONDS = 3.0
 DEFAULT_THRESHOLD = 0.5
 """Decision threshold used when the model has none and --threshold is not given."""
-CHUNK_FILES = 16
 
 Progress = Callable[[int], None]
 
@@ -70,10 +70,26 @@ def tta_feature(tta: str) -> str:
 
 
 def embedding_rows(embedder, wav: np.ndarray, tta: str) -> np.ndarray:
-    """What the cache stores for one file: (1, dim) for ``whole``, (k <= 10, dim) for crops."""
+    """What the cache stores for one file: (1, dim) for ``whole``, (k <= 10, dim) for crops.
+
+    A crop the model rejects (e.g. nothing but silence) is left out; the file fails only when
+    every crop does.
+    """
     if tta_feature(tta) == "whole":
         return embed_waveforms(embedder, [wav])
-    return embed_waveforms(embedder, crop_waveform(wav, embedder.sample_rate))
+    crops = crop_waveform(wav, embedder.sample_rate)
+    try:
+        return embed_waveforms(embedder, crops)
+    except MediaError as first:
+        kept = []
+        for crop in crops:
+            try:
+                kept.append(embed_waveforms(embedder, [crop])[0])
+            except MediaError:
+                continue
+        if not kept:
+            raise first from None
+        return np.stack(kept)
 
 
 def scoring_vector(rows: np.ndarray, tta: str) -> np.ndarray:
@@ -91,7 +107,7 @@ def read_speech(path: str | Path, sample_rate: int) -> np.ndarray:
     return wav
 
 
-def _load(model: str, device: Any, ge2e_options: dict | None):
+def open_embedder(model: str, device: Any, ge2e_options: dict | None):
     from avtool.tasks.speaker_embedding import GE2E, load_embedder
 
     if str(model).strip().lower() != GE2E and not Path(model).exists():
@@ -142,7 +158,7 @@ def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
     """Score one trial. Raises MediaError (naming the file) for unreadable, too short or
     silent audio."""
     check_tta(tta)
-    embedder = _load(model, device, ge2e_options)
+    embedder = open_embedder(model, device, ge2e_options)
     vectors, seconds, wavs = [], [], []
     for path in (path_a, path_b):
         wav = read_speech(path, embedder.sample_rate)
@@ -163,171 +179,6 @@ def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
                       (seconds[0], seconds[1]))
 
 
-# --------------------------------------------------------------------------- embedding cache
-
-
-@dataclass(frozen=True)
-class BadFile:
-    """A file that could not be embedded; ``message`` starts with its path."""
-
-    key: str
-    message: str
-    where: str = ""
-    """``trials.txt:LINE`` of the first trial using the file ("" when not from a trial list)."""
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(model: str, device: str, ge2e_options: dict | None, threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
-    _WORKER["embedder"] = _load(model, device, ge2e_options)
-
-
-def _embed_chunk(jobs: list[tuple[str, str]], tta: str, embedder=None):
-    """[(key, rows or None, seconds, error message or None)] for [(key, path)]."""
-    embedder = embedder or _WORKER["embedder"]
-    wavs, out = {}, {}
-    for key, path in jobs:
-        try:
-            wavs[key] = read_speech(path, embedder.sample_rate)
-        except AvtoolError as err:
-            out[key] = (None, 0.0, str(err))
-    good = [k for k, _ in jobs if k in wavs]
-    try:  # one batched call for the whole chunk; on a bad file, redo one by one
-        pieces = [crop_waveform(wavs[k], embedder.sample_rate) if tta_feature(tta) != "whole"
-                  else [wavs[k]] for k in good]
-        flat = embed_waveforms(embedder, [w for p in pieces for w in p])
-        start = 0
-        for key, p in zip(good, pieces, strict=True):
-            out[key] = (flat[start: start + len(p)], len(wavs[key]) / embedder.sample_rate, None)
-            start += len(p)
-    except AvtoolError:
-        for key in good:
-            try:
-                out[key] = (embedding_rows(embedder, wavs[key], tta),
-                            len(wavs[key]) / embedder.sample_rate, None)
-            except AvtoolError as err:
-                out[key] = (None, 0.0, f"{dict(jobs)[key]}: {err}")
-    return [(key, *out[key]) for key, _ in jobs]
-
-
-def feature_name(embedder, tta: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{embedder.name}_{tta_feature(tta)}")
-
-
-def feature_info(embedder, tta: str):
-    from avtool.store import FeatureInfo
-
-    config = {**dict(getattr(embedder, "config", {}) or {}), "tta": tta_feature(tta)}
-    if tta_feature(tta) != "whole":
-        config.update(n_crops=N_CROPS, crop_seconds=CROP_SECONDS)
-    return FeatureInfo(name=feature_name(embedder, tta), extractor="speaker_embedding",
-                       config=config, frame_rate=1.0, frame_shape=(int(embedder.dim),),
-                       dtype="float32", model_checksum=str(getattr(embedder, "checksum", "")))
-
-
-@dataclass
-class CacheReport:
-    n_embedded: int = 0
-    n_cached: int = 0
-    bad: list[BadFile] = field(default_factory=list)
-
-
-def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta: str, *,
-                   model: str, device: str, ge2e_options: dict | None, workers: int = 1,
-                   strict: bool = False, where: dict[str, str] | None = None,
-                   progress: Progress | None = None) -> CacheReport:
-    """Embed every ``(key, path)`` not yet in the ``cache`` store; keys are item ids.
-
-    A cached item whose source differs from ``path`` is a StoreError (use another cache).
-    Bad files are collected (or raised at once with ``strict``) as MediaError naming them.
-    """
-    from avtool.store import ItemInfo, StoreWriter, open_store
-
-    info = feature_info(embedder, tta)
-    report = CacheReport()
-    where = where or {}
-    sources: dict[str, str] = {}
-    if Path(cache).is_file():  # checked before the writer takes the lock
-        with open_store(cache) as store:
-            have = store.features.get(info.name)
-            if have is not None and not have.same_recipe(info):
-                raise StoreError(f"{cache}: feature {info.name!r} exists with other parameters "
-                                 f"({have.config}); use another --cache")
-            sources = {it.id: it.source for it in store.items()}
-    with StoreWriter(cache, {info.name: info}) as writer:
-        todo = []
-        for key, path in files:
-            if writer.has(key, info.name):
-                known = sources.get(key)
-                if known is not None and known != str(path):
-                    raise StoreError(f"{cache}: item {key!r} was embedded from {known}, not "
-                                     f"{path}; use another --cache for this audio")
-                report.n_cached += 1
-            else:
-                todo.append((key, str(path)))
-        if progress and report.n_cached:
-            progress(report.n_cached)
-        paths = dict(todo)
-        chunks = [todo[i: i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
-        for results in _run_chunks(chunks, tta, embedder, model, device, ge2e_options, workers):
-            for key, rows, seconds, error in results:
-                if error is not None:
-                    bad = BadFile(key, error, where.get(key, ""))
-                    if strict:
-                        raise MediaError(str(bad))
-                    report.bad.append(bad)
-                else:
-                    writer.add(ItemInfo(key, paths[key], seconds, {}), {info.name: rows})
-                    report.n_embedded += 1
-            if progress:
-                progress(len(results))
-    return report
-
-
-def _run_chunks(chunks, tta, embedder, model, device, ge2e_options, workers):
-    if workers <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield _embed_chunk(chunk, tta, embedder)
-        return
-    import multiprocessing as mp
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                             initializer=_init_worker,
-                             initargs=(model, device, ge2e_options, threads)) as pool:
-        yield from pool.map(_embed_chunk, chunks, [tta] * len(chunks))
-
-
-def cached_vectors(cache: Path, embedder, tta: str, keys: Sequence[str] | None = None
-                   ) -> tuple[list[str], list[str], np.ndarray]:
-    """(keys, sources, scoring vectors) of the cached items (all of them when keys is None)."""
-    from avtool.store import open_store
-
-    name = feature_name(embedder, tta)
-    with open_store(cache) as store:
-        if name not in store.features:
-            raise StoreError(f"{cache}: no feature {name!r} (have "
-                             f"{', '.join(store.features) or 'none'}); embed with the same "
-                             "--model and --tta first")
-        if not store.feature_info(name).same_recipe(feature_info(embedder, tta)):
-            raise StoreError(f"{cache}: feature {name!r} was made with other settings "
-                             f"({store.feature_info(name).config})")
-        keys = [k for k in store.ids if store.has(k, name)] if keys is None else list(keys)
-        items = {it.id: it.source for it in store.items()}
-        vectors = np.stack([scoring_vector(store.read(k, name), tta) for k in keys]) \
-            if keys else np.zeros((0, embedder.dim))
-    return keys, [items[k] for k in keys], vectors
-
-
 # --------------------------------------------------------------------------- batch mode
 
 
@@ -343,7 +194,8 @@ class BatchResult:
     n_files: int
     n_embedded: int
     n_cached: int
-    bad: tuple[BadFile, ...] = ()
+    bad: tuple = ()
+    """BadFile records (avtool.tasks.speaker_cache)."""
     snorm: dict | None = None
 
     def to_dict(self) -> dict:
@@ -394,12 +246,13 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         with ``strict``. StoreError: cache written by another model or from other audio.
     """
     from avtool.data.voxceleb import read_trials, write_scores
+    from avtool.tasks.speaker_cache import cached_vectors, embed_to_cache
     from avtool.tasks.speaker_scoring import score_trials
     from avtool.tasks.speaker_snorm import cohort_stats, snorm_scores
 
     check_tta(tta)
     trial_list = read_trials(trials)
-    root = Path(audio_root)
+    root = Path(audio_root).resolve()  # sources are absolute: comparable across runs
     if not root.is_dir():
         raise MediaError(f"{root}: audio root is not a directory")
     if snorm_cohort is not None and not Path(snorm_cohort).exists():
@@ -410,7 +263,7 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         where.setdefault(p1, f"{trial_list.path}:{line}")
         where.setdefault(p2, f"{trial_list.path}:{line}")
     keys = sorted(where)
-    embedder = _load(model, device, ge2e_options)
+    embedder = open_embedder(model, device, ge2e_options)
     common = dict(model=model, device=str(device), ge2e_options=ge2e_options, workers=workers,
                   strict=strict)
     advance = progress("embedding", len(keys)) if progress else None
@@ -436,7 +289,7 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         if snorm_cohort is not None:
             cohort_path = Path(snorm_cohort)
             if cohort_path.is_dir():
-                files = cohort_files(cohort_path)
+                files = cohort_files(cohort_path.resolve())
                 step = progress("cohort", len(files)) if progress else None
                 cohort_report = embed_to_cache(embedder, files, cache, tta, progress=step,
                                                **common)

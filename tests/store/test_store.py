@@ -89,6 +89,18 @@ def test_same_name_other_parameters_is_refused(tmp_path):
             pass
 
 
+def test_a_refused_open_releases_the_lock(tmp_path):
+    path = tmp_path / "s.h5"
+    _write(path)
+    other = FeatureInfo("fbank", "fbank", {"num_mel_bins": 8}, 100.0, (8,), "float32")
+    for _ in range(2):  # the second attempt must not find a stale lock
+        with pytest.raises(StoreError, match="other parameters"):
+            with StoreWriter(path, {"fbank": other}):
+                pass
+    with StoreWriter(path, {"fbank": FBANK}) as writer:
+        assert writer.has("u00", "fbank")
+
+
 def test_validation_on_write(tmp_path):
     with StoreWriter(tmp_path / "s.h5", {"fbank": FBANK}) as writer:
         with pytest.raises(StoreError, match="frames of shape"):
