@@ -21,6 +21,10 @@ $(VENV)/.installed: pyproject.toml Makefile
 	touch $@
 
 demo: setup
+	@echo "== Is it the same speaker? (GE2E default model, no model file needed)"
+	$(AVTOOL) verify-speaker examples/speaker/same_a.wav examples/speaker/same_b.wav
+	$(AVTOOL) verify-speaker examples/speaker/same_a.wav examples/speaker/other.wav
+	@echo "== Synthetic media -> features -> store"
 	@mkdir -p $(DEMO_DIR)
 	$(AVTOOL) synth media --out $(DEMO_DIR)/media --seed 0
 	$(AVTOOL) extract-features $(DEMO_DIR)/media --out $(DEMO_DIR)/features.h5 \
