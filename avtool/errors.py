@@ -27,3 +27,9 @@ class FormatError(AvtoolError):
 
 class ModelError(AvtoolError):
     """A model file is missing, incompatible or cannot be loaded."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message (or its type name): for one-line errors."""
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

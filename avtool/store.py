@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from avtool import __version__
-from avtool.errors import StoreError
+from avtool.errors import StoreError, first_line
 
 FORMAT = "avtool-feature-store"
 SCHEMA_VERSION = 1
@@ -165,7 +165,7 @@ class FeatureStore:
             try:
                 self._file = _h5py().File(self.path, "r")
             except (OSError, FileNotFoundError) as err:
-                raise StoreError(f"{self.path}: cannot open store ({_short(err)})") from None
+                raise StoreError(f"{self.path}: cannot open store ({first_line(err)})") from None
             self._pid = os.getpid()
             self._datasets = {}
         return self._file
@@ -356,10 +356,6 @@ def open_store(path: str | Path):
 def _as_str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
-
-def _short(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
 
 
 # --------------------------------------------------------------------------- writing
@@ -648,23 +644,16 @@ class StoreWriter:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             write_store_file(tmp, items, features, sources=sources)
-            _fsync_path(tmp)
+            _fsync(tmp)
             os.replace(tmp, self.path)
-            _fsync_dir(self.path.parent)
+            _fsync(self.path.parent)
         finally:
             if tmp.exists():
                 tmp.unlink()
 
 
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file (or a directory's entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

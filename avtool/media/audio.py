@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avtool.errors import MediaError
+from avtool.errors import MediaError, first_line
 
 SOUND_EXTENSIONS = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au"}
 VIDEO_EXTENSIONS = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".m4a"}
@@ -58,7 +58,7 @@ def audio_info(path: str | Path) -> AudioInfo:
             info = sf.info(str(path))
         except Exception as err:  # soundfile raises LibsndfileError / RuntimeError
             if path.suffix.lower() in SOUND_EXTENSIONS:
-                raise MediaError(f"{path}: cannot read audio ({_short(err)})") from None
+                raise MediaError(f"{path}: cannot read audio ({first_line(err)})") from None
         else:
             return AudioInfo(str(path), int(info.samplerate), int(info.channels), int(info.frames))
     stream_rate, channels, duration = _av_audio_stream_info(path)
@@ -180,7 +180,7 @@ def _read_with_soundfile(path: Path, start: float | None, end: float | None):
     except MediaError:
         raise
     except Exception as err:
-        raise MediaError(f"{path}: cannot read audio ({_short(err)})") from None
+        raise MediaError(f"{path}: cannot read audio ({first_line(err)})") from None
     expected = max(0, last - first)
     if data.shape[0] < expected * 0.99 - 1:
         raise MediaError(
@@ -189,17 +189,18 @@ def _read_with_soundfile(path: Path, start: float | None, end: float | None):
     return data.T, sr
 
 
-def _open_av(path: Path):
+def open_container(path: Path):
+    """Open a media file with PyAV (FFmpeg); a file it cannot open is a MediaError."""
     import av
 
     try:
         return av.open(str(path))
     except Exception as err:
-        raise MediaError(f"{path}: not a readable media file ({_short(err)})") from None
+        raise MediaError(f"{path}: not a readable media file ({first_line(err)})") from None
 
 
 def _av_audio_stream_info(path: Path) -> tuple[int, int, float]:
-    with _open_av(path) as container:
+    with open_container(path) as container:
         if not container.streams.audio:
             raise MediaError(f"{path}: no audio stream")
         stream = container.streams.audio[0]
@@ -213,7 +214,7 @@ def _av_audio_stream_info(path: Path) -> tuple[int, int, float]:
 
 
 def _read_with_av(path: Path, start: float | None, end: float | None):
-    container = _open_av(path)
+    container = open_container(path)
     chunks: list[np.ndarray] = []
     try:
         if not container.streams.audio:
@@ -243,7 +244,7 @@ def _read_with_av(path: Path, start: float | None, end: float | None):
     except MediaError:
         raise
     except Exception as err:
-        raise MediaError(f"{path}: cannot decode audio ({_short(err)})") from None
+        raise MediaError(f"{path}: cannot decode audio ({first_line(err)})") from None
     finally:
         container.close()
     if not chunks:
@@ -253,7 +254,3 @@ def _read_with_av(path: Path, start: float | None, end: float | None):
     stop = None if end is None else int(round((end - (first_time or 0.0)) * sr))
     return wav[:, max(0, offset):stop], sr
 
-
-def _short(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avtool.errors import MediaError
-from avtool.media.audio import check_file
+from avtool.errors import MediaError, first_line
+from avtool.media.audio import check_file, open_container
 
 
 @dataclass(frozen=True)
@@ -29,19 +29,10 @@ class VideoInfo:
     has_audio: bool
 
 
-def _open(path: Path):
-    import av
-
-    try:
-        return av.open(str(path))
-    except Exception as err:
-        raise MediaError(f"{path}: not a readable media file ({_short(err)})") from None
-
-
 def video_info(path: str | Path) -> VideoInfo:
     """Frame rate, frame count, duration, size and whether an audio stream exists."""
     path = check_file(path)
-    with _open(path) as container:
+    with open_container(path) as container:
         if not container.streams.video:
             raise MediaError(f"{path}: no video stream")
         stream = container.streams.video[0]
@@ -75,7 +66,7 @@ def read_frames(
         MediaError: missing, empty, corrupt or truncated file, or no video stream.
     """
     path = check_file(path)
-    container = _open(path)
+    container = open_container(path)
     return _frames(container, path, fps, size, start or 0.0, end)
 
 
@@ -132,7 +123,7 @@ def _frames(container, path: Path, fps, size, start: float, end):
     except MediaError:
         raise
     except Exception as err:
-        raise MediaError(f"{path}: cannot decode video ({_short(err)})") from None
+        raise MediaError(f"{path}: cannot decode video ({first_line(err)})") from None
     finally:
         container.close()
     if emitted == 0:
@@ -207,7 +198,3 @@ def _write_audio(out, stream, audio: np.ndarray, pos: int, upto: int, sample_rat
         pos += len(piece)
     return pos
 
-
-def _short(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
