@@ -9,7 +9,7 @@ AVTOOL := $(VENV)/bin/avtool
 TORCH_PAIR := torch==2.11.0 torchaudio==2.11.0
 DEMO_DIR ?= build/demo
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo test bench lint clean table-voxceleb table-avvp
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,13 @@ test: setup
 bench: setup
 	@set -e; for b in tests/benchmarks/bench_*.py; do \
 	    echo "== $$b"; $(PY) $$b; done
+
+# Paper tables on synthetic data (CPU, < 20 min each); the paper's numbers print beside ours.
+table-voxceleb: setup
+	$(PY) -m avtool.tables.voxceleb --workdir build/table-voxceleb
+
+table-avvp: setup
+	$(PY) -m avtool.tables.avvp --workdir build/table-avvp
 
 lint: setup
 	$(VENV)/bin/ruff check avtool tests
