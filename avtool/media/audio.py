@@ -8,6 +8,8 @@ default, resampled to the rate asked for.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +123,17 @@ def resample(wav: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
     out = AF.resample(torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)),
                       orig_rate, new_rate)
     return out.numpy()
+
+
+def _one_torch_thread_after_fork() -> None:
+    # torch's OpenMP thread pool does not survive fork(): a forked child that resamples after
+    # its parent did hangs for ever. Forked children (workers) run torch single-threaded.
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+os.register_at_fork(after_in_child=_one_torch_thread_after_fork)
 
 
 def write_wav(path: str | Path, wav: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:

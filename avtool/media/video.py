@@ -90,8 +90,10 @@ def _frames(container, path: Path, fps, size, start: float, end):
             container.seek(int(start * 1_000_000), backward=True, any_frame=False)
         previous = None  # (time, frame) on screen before the current one
         k = 0
+        last_t = None
         for frame in container.decode(stream):
             t = float(frame.time) if frame.time is not None else k / native
+            last_t = t
             if fps is None:
                 if t + 1e-6 < start:
                     continue
@@ -111,6 +113,8 @@ def _frames(container, path: Path, fps, size, start: float, end):
             if end is not None and start + k / fps >= end:
                 break
             previous = (t, prepare(frame))
+        else:  # the stream ran out before `end`: check it is as long as its header says
+            _check_complete(path, stream, last_t, native, start, end)
         if fps is not None and previous is not None:
             last_end = previous[0] + 1.0 / native
             while True:
@@ -130,6 +134,20 @@ def _frames(container, path: Path, fps, size, start: float, end):
         raise MediaError(f"{path}: no video frames decoded (truncated, corrupt or empty range)")
 
 
+def _check_complete(path: Path, stream, last_t: float | None, native: float, start: float,
+                    end: float | None) -> None:
+    """Raise when decoding stopped well before the duration in the stream's header."""
+    if stream.duration is None or stream.time_base is None or last_t is None:
+        return  # no declared duration (some mkv/webm): nothing to compare with
+    t0 = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    declared = t0 + float(stream.duration * stream.time_base)
+    wanted = declared if end is None else min(end, declared)
+    decoded = last_t + 1.0 / native
+    if wanted > start and decoded < wanted - max(2.0 / native, 0.02 * (declared - t0)):
+        raise MediaError(f"{path}: truncated video (header says {declared - t0:.2f}s, "
+                         f"frames stop at {decoded - t0:.2f}s)")
+
+
 def write_video(
     path: str | Path,
     frames: Iterable[np.ndarray],
@@ -142,8 +160,13 @@ def write_video(
     """Write an mp4 (H.264 video, AAC mono audio) atomically; frames are RGB uint8 (H, W, 3).
 
     Audio and video packets are interleaved by time as frames arrive, so long videos stream.
+    An FFmpeg build without libx264 writes MPEG-4 part 2 video instead. Odd widths and heights
+    lose their last column or row (4:2:0 chroma needs even sizes).
     """
     import av
+
+    if codec == "libx264" and codec not in av.codecs_available:
+        codec = "mpeg4"
 
     from avtool.io import atomic_path
 
@@ -167,6 +190,8 @@ def write_video(
                     vstream.pix_fmt = "yuv420p"
                     if codec == "libx264":
                         vstream.options = {"crf": str(crf), "preset": "veryfast"}
+                    else:  # about 0.25 bit per pixel: FFmpeg's 200 kb/s default is too low
+                        vstream.bit_rate = int(max(2e5, vstream.width * vstream.height * fps / 4))
                 frame = av.VideoFrame.from_ndarray(image[: vstream.height, : vstream.width],
                                                    format="rgb24")
                 frame.pts = count

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from avtool.errors import ConfigError
+
 SR = 16_000
 FPS = 25
 SIZE = (160, 120)  # width, height
@@ -29,6 +31,8 @@ def make_example_media(out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
     from avtool.media.audio import write_wav
 
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a folder (give a folder to write into)")
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     files: list[dict[str, Any]] = []
