@@ -17,7 +17,7 @@ def _opt(help_: str, *flags: str) -> typer.models.OptionInfo:
 def parse_events(
     inputs: Annotated[list[Path], typer.Argument(
         help="A feature store (.h5, LLP store contract), or video files / folders of videos.",
-        show_default=False)],
+        metavar="INPUT", show_default=False)],
     model: Annotated[Path, _opt("RUN_DIR (its best.pt) or .pt of avtool train --task avvp.",
                                 "--model", "-m")],
     out: Annotated[Path | None, _opt(

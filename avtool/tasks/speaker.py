@@ -1,5 +1,8 @@
-"""Speaker verification task (VGGVox family): ``avtool train --task speaker`` and checkpoint
-embedders for ``avtool verify-speaker``.
+"""Speaker verification task (VGGVox family): ``avtool train --task speaker``.
+
+Checkpoints it writes are used through :func:`load_embedder` (defined in
+:mod:`avtool.tasks.speaker_checkpoint`, re-exported here), which ``avtool verify-speaker
+--model RUN_DIR`` calls.
 
 Training (see :mod:`avtool.tasks.speaker_data` for labels, crops, batches and trial mapping):
 
@@ -22,7 +25,6 @@ Training (see :mod:`avtool.tasks.speaker_data` for labels, crops, batches and tr
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
 from dataclasses import dataclass
@@ -31,15 +33,25 @@ from typing import Any
 
 import numpy as np
 
-from avtool.config import config_from_dict, config_to_dict
-from avtool.errors import ConfigError, MediaError, ModelError
+from avtool.config import config_to_dict
+from avtool.errors import ConfigError, ModelError
 from avtool.models.speaker_zoo import PAIR_LOSSES, SpeakerModelConfig, trunks
 from avtool.tasks import reject_unknown, trainers
+from avtool.tasks.speaker_checkpoint import (
+    MODEL_TAG,
+    SpeakerEmbedder,
+    embed_spectrograms,
+    load_embedder,
+    load_net_weights,
+    pair_scores,
+)
 from avtool.tasks.speaker_data import FEATURE
+
+__all__ = ["SpeakerEmbedder", "SpeakerTask", "build_task", "embed_spectrograms", "load_embedder",
+           "lr_factor", "pair_scores", "train"]
 
 log = logging.getLogger(__name__)
 
-MODEL_TAG = "speaker-model"
 LR_SCHEDULES = ("thesis", "code")
 MODEL_OPTIONS = {"model", "pool", "loss", "emb_dim", "clusters", "ghost_clusters", "width",
                  "am_margin", "am_scale", "contrastive_margin"}
@@ -230,157 +242,6 @@ class _Loader:
 
         return iter(DataLoader(self.dataset, batch_sampler=self.sampler,
                                num_workers=self.workers))
-
-
-# --------------------------------------------------------------------------- embedding
-
-
-def embed_spectrograms(net, spectrograms, device) -> np.ndarray:
-    """Whole-utterance embeddings ``(n, dim)`` (unit norm) of ``(T, F)`` spectrograms.
-
-    Aggregation pools over the whole utterance (variable-length pooling, the thesis's test-time
-    baseline); an utterance shorter than the trunk's minimum is loop-padded to it. Relation
-    models append their unit-norm relation embedding (used by :func:`pair_scores`).
-    """
-    import torch
-    import torch.nn.functional as F
-
-    was_training = net.training
-    net.eval()
-    out = []
-    with torch.inference_mode():
-        for spec in spectrograms:
-            spec = np.asarray(spec, dtype=np.float32)
-            if len(spec) < net.min_frames:
-                spec = np.concatenate([spec] * -(-net.min_frames // max(1, len(spec))))
-            x = torch.from_numpy(np.ascontiguousarray(spec)).unsqueeze(0).to(device)
-            frames = net.trunk(x)
-            vec = F.normalize(net.embed_frames(frames), dim=1)
-            if net.relation is not None:
-                vec = torch.cat([vec, net.relation.embed_frames(frames)], dim=1)
-            out.append(vec[0].float().cpu().numpy())
-    net.train(was_training)
-    return np.stack(out)
-
-
-def pair_scores(net, emb: np.ndarray, a: np.ndarray, b: np.ndarray, device) -> np.ndarray:
-    """Trial scores from :func:`embed_spectrograms` rows: cosine, or for relation models the
-    thesis's mean of the cosine and the relation module's same-speaker probability."""
-    from avtool.tasks.speaker_scoring import score_trials
-
-    dim = net.dim
-    cos = score_trials(a, b, emb[:, :dim]).astype(np.float64)
-    if net.relation is None:
-        return cos
-    import torch
-
-    with torch.inference_mode():
-        rel = torch.from_numpy(emb[:, dim:]).to(device)
-        prob = torch.cat([net.relation.same_probability(rel[a[i: i + 4096]], rel[b[i: i + 4096]])
-                          for i in range(0, len(a), 4096)]).cpu().numpy()
-    return 0.5 * (cos + prob.astype(np.float64))
-
-
-def load_net_weights(net, source: str | Path, config: SpeakerModelConfig) -> None:
-    """Copy the ``net.*`` weights of another speaker checkpoint into ``net`` (``--init``)."""
-    from avtool.train import load_checkpoint
-
-    ckpt = load_checkpoint(source)
-    if ckpt.get("task") != "speaker":
-        raise ModelError(f"{source}: --init needs a speaker checkpoint, got {ckpt.get('task')!r}")
-    theirs = {k[4:]: v for k, v in ckpt["model_state"].items() if k.startswith("net.")}
-    mine = net.state_dict()
-    bad = [k for k, v in theirs.items() if k in mine and tuple(v.shape) != tuple(mine[k].shape)]
-    if bad:
-        raise ModelError(f"{source}: --init weights do not fit --model {config.model} "
-                         f"--pool {config.pool} (e.g. {bad[0]}: {tuple(theirs[bad[0]].shape)} vs "
-                         f"{tuple(mine[bad[0]].shape)})")
-    shared = {k: v for k, v in theirs.items() if k in mine}
-    net.load_state_dict(shared, strict=False)
-    log.info("--init: %d of %d tensors from %s", len(shared), len(mine), source)
-
-
-class SpeakerEmbedder:
-    """A trained VGGVox-family checkpoint as an :class:`~avtool.tasks.speaker_embedding.Embedder`.
-
-    ``embed(wav)`` computes the checkpoint's spectrogram (same parameters as training) and
-    pools over the whole utterance. ``score(wav_a, wav_b)`` gives the pair score the model was
-    validated with (relation models: mean of cosine and relation probability).
-    """
-
-    sample_rate = 16_000
-    min_seconds = 0.5
-
-    def __init__(self, net, extractor, spec: dict[str, Any], checksum: str, device) -> None:
-        self.net, self.extractor, self.spec, self.device = net, extractor, spec, device
-        model = spec["model"]
-        self.name = f"vggvox-{model['model']}-{model['pool']}-{model['loss']}"
-        self.dim = int(model["emb_dim"])
-        self.threshold = spec.get("threshold")
-        self.checksum = checksum
-        self.sample_rate = int(extractor.config.sample_rate)
-        self.config = {"model": model, "feature": spec["feature"],
-                       "threshold": spec.get("threshold")}
-
-    def _spectrogram(self, wav: np.ndarray) -> np.ndarray:
-        from avtool.tasks.speaker_embedding import check_speech_input
-
-        wav = np.asarray(wav, dtype=np.float32)
-        if wav.ndim != 1:
-            raise MediaError(f"expected a mono waveform, got shape {wav.shape}")
-        check_speech_input(wav, self.sample_rate, self.min_seconds, self.name)
-        return self.extractor.compute(wav)
-
-    def _vectors(self, wavs) -> np.ndarray:
-        return embed_spectrograms(self.net, [self._spectrogram(w) for w in wavs], self.device)
-
-    def embed(self, wav: np.ndarray) -> np.ndarray:
-        return self._vectors([wav])[0, : self.dim]
-
-    def embed_many(self, wavs) -> np.ndarray:
-        return self._vectors(wavs)[:, : self.dim]
-
-    def score(self, wav_a: np.ndarray, wav_b: np.ndarray) -> float:
-        vec = self._vectors([wav_a, wav_b])
-        return float(pair_scores(self.net, vec, np.array([0]), np.array([1]), self.device)[0])
-
-
-def load_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEmbedder:
-    """Load a checkpoint (``best.pt``, ``last.pt`` or a run directory) of ``--task speaker``.
-
-    Raises:
-        ModelError: not a readable speaker checkpoint, or its weights do not fit its spec.
-    """
-    import torch
-
-    from avtool.features import extractor_from_info
-    from avtool.models.speaker_net import build_speaker_net
-    from avtool.store import FeatureInfo
-    from avtool.train import load_checkpoint
-
-    path = Path(path)
-    file = path / "best.pt" if path.is_dir() else path
-    ckpt = load_checkpoint(file)
-    if ckpt.get("task") != "speaker":
-        raise ModelError(f"{file}: a {ckpt.get('task')!r} checkpoint, not a speaker model")
-    spec = ckpt["spec"]
-    try:
-        config = config_from_dict(SpeakerModelConfig, spec["model"], MODEL_TAG)
-        info = FeatureInfo(**{**spec["feature"], "frame_shape": tuple(spec["feature"]
-                                                                       ["frame_shape"])})
-    except (KeyError, TypeError, ConfigError) as err:
-        raise ModelError(f"{file}: malformed speaker checkpoint spec ({err})") from None
-    net = build_speaker_net(config)
-    state = {k[4:]: v for k, v in ckpt["model_state"].items() if k.startswith("net.")}
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as err:
-        raise ModelError(f"{file}: weights do not fit the model in its spec "
-                         f"({str(err).splitlines()[0]})") from None
-    dev = torch.device(str(getattr(device, "value", device)))
-    net.to(dev).eval()
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    return SpeakerEmbedder(net, extractor_from_info(info), spec, digest, dev)
 
 
 # --------------------------------------------------------------------------- CLI entry
