@@ -14,6 +14,7 @@ import typer
 
 from avtool.models.speaker_zoo import losses, pools, trunks
 
+_COMMON = "Common options"
 PANEL = "Speaker task (--task speaker)"
 
 
@@ -69,9 +70,12 @@ ValTrialsOpt = Annotated[Path | None, typer.Option(
     "best.pt; its EER threshold is stored for verify-speaker).", rich_help_panel=PANEL,
     show_default=False)]
 ValStoreOpt = Annotated[Path | None, typer.Option(
-    "--val-store", help="Store with the spectrogram of the validation files; trial path "
-    "id/video/00001.wav = store id id/video/00001.", rich_help_panel=PANEL, show_default=False)]
+    "--val-store", help="Validation store. speaker: the spectrogram of the files in "
+    "--val-trials (trial path id/video/00001.wav = store id id/video/00001); avvp: the "
+    "validation clips' features (default: the training store).", rich_help_panel=_COMMON,
+    show_default=False)]
 InitOpt = Annotated[Path | None, typer.Option(
-    "--init", help="Start from another speaker checkpoint's network (e.g. softmax "
-    "pre-training); with --loss relation the trunk up to conv4 is frozen.",
-    rich_help_panel=PANEL, show_default=False)]
+    "--init", help="Start from another checkpoint's network. speaker: e.g. softmax "
+    "pre-training (with --loss relation the trunk up to conv4 is frozen); avvp: an "
+    "avvp-pretrain run (its encoder) or an avvp run.", rich_help_panel=_COMMON,
+    show_default=False)]
