@@ -23,6 +23,7 @@ import numpy as np
 
 from avtool.errors import MediaError
 from avtool.features.base import AudioExtractor, extractors
+from avtool.features.onnx_runner import OnnxPlugin
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class LlpAudioConfig:
 
 
 @extractors.register("llp_audio")
-class LlpAudioExtractor(AudioExtractor):
+class LlpAudioExtractor(OnnxPlugin, AudioExtractor):
     name = "llp_audio"
     config_type = LlpAudioConfig
 
@@ -48,24 +49,8 @@ class LlpAudioExtractor(AudioExtractor):
         return 1.0
 
     @property
-    def onnx(self):
-        if self._model is None and self.config.model:
-            from avtool.features.onnx_runner import OnnxModel
-
-            self._model = OnnxModel(self.config.model, self.device, self.name)
-        return self._model
-
-    @property
     def frame_shape(self) -> tuple[int, ...]:
-        if not self.config.model:
-            return (128,)
-        if self._dim is None:
-            self._dim = self.onnx.output_dim((1, 96, 64))
-        return (self._dim,)
-
-    @property
-    def model_checksum(self) -> str:
-        return self.onnx.checksum if self.config.model else ""
+        return self.plugin_dim(128, (1, 96, 64))
 
     def compute(self, wav: np.ndarray) -> np.ndarray:
         import torch

@@ -29,6 +29,7 @@ import numpy as np
 
 from avtool.errors import MediaError
 from avtool.features.base import VideoExtractor, extractors
+from avtool.features.onnx_runner import OnnxPlugin
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -96,7 +97,7 @@ def describe_frames(frames: np.ndarray) -> np.ndarray:
 
 
 @extractors.register("llp_frame")
-class LlpFrameExtractor(VideoExtractor):
+class LlpFrameExtractor(OnnxPlugin, VideoExtractor):
     name = "llp_frame"
     config_type = LlpFrameConfig
 
@@ -110,25 +111,9 @@ class LlpFrameExtractor(VideoExtractor):
         return int(round(self.config.segments * self.config.fps))
 
     @property
-    def onnx(self):
-        if self._model is None and self.config.model:
-            from avtool.features.onnx_runner import OnnxModel
-
-            self._model = OnnxModel(self.config.model, self.device, self.name)
-        return self._model
-
-    @property
     def frame_shape(self) -> tuple[int, ...]:
-        if not self.config.model:
-            return (512,)
-        if self._dim is None:
-            width, height = self.config.model_size
-            self._dim = self.onnx.output_dim((3, height, width))
-        return (self._dim,)
-
-    @property
-    def model_checksum(self) -> str:
-        return self.onnx.checksum if self.config.model else ""
+        width, height = self.config.model_size
+        return self.plugin_dim(512, (3, height, width))
 
     def __call__(self, source) -> np.ndarray:
         size = self.config.model_size if self.config.model else self.config.size

@@ -36,6 +36,7 @@ import numpy as np
 from avtool.errors import ConfigError
 from avtool.features.base import VideoExtractor, extractors
 from avtool.features.llp_frame import cell_means, grid_frames, hsv_frames
+from avtool.features.onnx_runner import OnnxPlugin
 
 KINETICS_MEAN = (0.43216, 0.394666, 0.37645)
 KINETICS_STD = (0.22803, 0.22145, 0.216989)
@@ -100,7 +101,7 @@ def describe_motion(frames: np.ndarray, per_segment: int) -> np.ndarray:
 
 
 @extractors.register("llp_motion")
-class LlpMotionExtractor(VideoExtractor):
+class LlpMotionExtractor(OnnxPlugin, VideoExtractor):
     name = "llp_motion"
     config_type = LlpMotionConfig
 
@@ -121,25 +122,9 @@ class LlpMotionExtractor(VideoExtractor):
         return int(round(self.config.fps))
 
     @property
-    def onnx(self):
-        if self._model is None and self.config.model:
-            from avtool.features.onnx_runner import OnnxModel
-
-            self._model = OnnxModel(self.config.model, self.device, self.name)
-        return self._model
-
-    @property
     def frame_shape(self) -> tuple[int, ...]:
-        if not self.config.model:
-            return (256,)
-        if self._dim is None:
-            width, height = self.config.model_size
-            self._dim = self.onnx.output_dim((3, self.per_segment, height, width))
-        return (self._dim,)
-
-    @property
-    def model_checksum(self) -> str:
-        return self.onnx.checksum if self.config.model else ""
+        width, height = self.config.model_size
+        return self.plugin_dim(256, (3, self.per_segment, height, width))
 
     def __call__(self, source) -> np.ndarray:
         size = self.config.model_size if self.config.model else self.config.size

@@ -89,3 +89,26 @@ def normalise(frames: np.ndarray, mean: tuple[float, ...], std: tuple[float, ...
     x = frames.astype(np.float32) / 255.0
     x = (x - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
     return np.moveaxis(x, -1, -3)
+
+
+class OnnxPlugin:
+    """Mixin for extractors with a `model=PATH` option: a user's ONNX network replaces the
+    built-in computation. The host class sets `self._model = None`, `self._dim = None`."""
+
+    @property
+    def onnx(self) -> OnnxModel | None:
+        if self._model is None and self.config.model:
+            self._model = OnnxModel(self.config.model, self.device, self.name)
+        return self._model
+
+    @property
+    def model_checksum(self) -> str:
+        return self.onnx.checksum if self.config.model else ""
+
+    def plugin_dim(self, builtin: int, input_shape: tuple[int, ...]) -> tuple[int]:
+        """The frame shape: `builtin` without a model, else the model's output size."""
+        if not self.config.model:
+            return (builtin,)
+        if self._dim is None:
+            self._dim = self.onnx.output_dim(input_shape)
+        return (self._dim,)
