@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from avtool.testing.transcripts import random_transcripts
+
 
 def _timed(fn):
     t0 = time.perf_counter()
@@ -26,22 +28,9 @@ def _timed(fn):
 
 
 def _corpus(n: int, seed: int = 0):
-    rng = random.Random(seed)
     vocab = [f"w{k}" for k in range(2000)] + ["the", "a", "is", "and", "of"] * 40
-    refs, hyps = {}, {}
-    for k in range(n):
-        ref = [rng.choice(vocab) for _ in range(rng.randint(3, 25))]
-        hyp = list(ref)
-        for _ in range(rng.randint(0, 4)):
-            r = rng.random()
-            if r < 0.4 and hyp:
-                hyp[rng.randrange(len(hyp))] = rng.choice(vocab)
-            elif r < 0.7 and hyp:
-                del hyp[rng.randrange(len(hyp))]
-            else:
-                hyp.insert(rng.randint(0, len(hyp)), rng.choice(vocab))
-        refs[f"utt{k:06d}"], hyps[f"utt{k:06d}"] = " ".join(ref), " ".join(hyp)
-    return refs, hyps
+    return random_transcripts(n, seed, vocab, max_words=25, max_edits=4, min_words=3,
+                              prefix="utt")
 
 
 def _levenshtein(a, b) -> int:

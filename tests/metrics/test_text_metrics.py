@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
-
 import jiwer
 import pytest
 
 from avtool.errors import UnknownNameError
 from avtool.metrics.normalize import PRESETS, get_normalizer
 from avtool.metrics.text import error_rates, format_alignment, wer
+from avtool.testing.transcripts import random_transcripts
 
 
 def levenshtein(a: list[str], b: list[str]) -> int:
@@ -55,22 +54,8 @@ def test_corpus_wer_is_not_mean_of_utterance_wers():
 
 # ---------------------------------------------------------------- independent cross-checks
 def _random_corpus(seed: int, n: int):
-    rng = random.Random(seed)
-    vocab = "the a cat dog sat on mat ran blue red".split()
-    refs, hyps = {}, {}
-    for k in range(n):
-        ref = [rng.choice(vocab) for _ in range(rng.randint(1, 12))]
-        hyp = list(ref)
-        for _ in range(rng.randint(0, 5)):
-            op = rng.random()
-            if op < 0.33 and hyp:
-                hyp[rng.randrange(len(hyp))] = rng.choice(vocab)
-            elif op < 0.66 and hyp:
-                del hyp[rng.randrange(len(hyp))]
-            else:
-                hyp.insert(rng.randint(0, len(hyp)), rng.choice(vocab))
-        refs[f"u{k}"], hyps[f"u{k}"] = " ".join(ref), " ".join(hyp)
-    return refs, hyps
+    return random_transcripts(n, seed, "the a cat dog sat on mat ran blue red".split(),
+                              max_words=12, max_edits=5)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
