@@ -89,8 +89,8 @@ def main() -> None:
         print(f"store benchmark: {args.items} items x {args.frames}x{args.dim} float32 "
               f"({raw / 2**30:.2f} GiB raw)")
         print(f"{'measure':<24}{'avtool store':>16}{'h5py per-item':>16}{'ratio':>10}")
-        for key, label, unit in (("write", "write items/s", ""), ("seq", "sequential read/s", ""),
-                                 ("rand", "random read/s", "")):
+        for key, label in (("write", "write items/s"), ("seq", "sequential read/s"),
+                           ("rand", "random read/s")):
             print(f"{label:<24}{ours[key]:>16.0f}{ref[key]:>16.0f}{ours[key] / ref[key]:>9.2f}x")
         print(f"{'open seconds':<24}{ours['open']:>16.4f}{ref['open']:>16.4f}"
               f"{ref['open'] / max(ours['open'], 1e-9):>9.2f}x")
