@@ -87,7 +87,7 @@ def verify_speaker(
 
     The default model is the GE2E speaker encoder whose weights the resemblyzer package ships, reimplemented in avtool (same preprocessing, 1.6-s partial windows). Its threshold 0.6988 is the EER threshold on a synthetic development set (avtool synth speakers --speakers 40 --utterances 8 --seed 7, trials_e.txt).
 
-    Batch mode embeds each file once into a cache store, writes one 'path1 path2 score' line per trial, and reports bad files at the end (exit 1; --strict stops at the first). Relation-loss checkpoints are scored by cosine in batch mode (pair mode uses their cosine + relation mean).
+    Batch mode embeds each file once into a cache store, writes one 'path1 path2 score' line per trial, and reports bad files at the end (exit 1; --strict stops at the first). Relation-loss checkpoints get the thesis score in both modes, the mean of the cosine and the relation module's same-speaker probability (the cache keeps both embeddings); with them only --tta whole is allowed and --snorm-cohort is refused.
 
     Example: avtool verify-speaker examples/speaker/same_a.wav examples/speaker/same_b.wav
 

@@ -2,7 +2,9 @@
 
 Items are the trial paths; the feature is ``<model>_whole`` or ``<model>_crops10`` (one row per
 embedding, see :mod:`avtool.tasks.speaker_verify` for the TTA modes), and its config records the
-model and preprocessing, so a cache made otherwise is refused rather than mixed.
+model and preprocessing, so a cache made otherwise is refused rather than mixed. A relation-loss
+model's rows are its speaker embedding then its relation embedding (config key ``relation_dim``,
+frame shape ``dim + relation_dim``), so a speaker-only cache of the same model is refused too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from avtool.tasks.speaker_verify import (
     embedding_rows,
     open_embedder,
     read_speech,
+    relation_dim,
     scoring_vector,
     tta_feature,
 )
@@ -93,8 +96,11 @@ def feature_info(embedder, tta: str):
     config = {**dict(getattr(embedder, "config", {}) or {}), "tta": tta_feature(tta)}
     if tta_feature(tta) != "whole":
         config.update(n_crops=N_CROPS, crop_seconds=CROP_SECONDS)
+    if relation_dim(embedder):
+        config["relation_dim"] = relation_dim(embedder)
+    width = int(embedder.dim) + relation_dim(embedder)
     return FeatureInfo(name=feature_name(embedder, tta), extractor="speaker_embedding",
-                       config=config, frame_rate=1.0, frame_shape=(int(embedder.dim),),
+                       config=config, frame_rate=1.0, frame_shape=(width,),
                        dtype="float32", model_checksum=str(getattr(embedder, "checksum", "")))
 
 
@@ -175,7 +181,10 @@ def _run_chunks(chunks, tta, embedder, model, device, ge2e_options, workers):
 
 def cached_vectors(cache: Path, embedder, tta: str, keys: Sequence[str] | None = None
                    ) -> tuple[list[str], list[str], np.ndarray]:
-    """(keys, sources, scoring vectors) of the cached items (all of them when keys is None)."""
+    """(keys, sources, scoring vectors) of the cached items (all of them when keys is None).
+
+    Relation models (``--tta whole`` only) get their stored rows as they are, for
+    ``score_rows``."""
     from avtool.store import open_store
 
     name = feature_name(embedder, tta)
@@ -189,6 +198,10 @@ def cached_vectors(cache: Path, embedder, tta: str, keys: Sequence[str] | None =
                              f"({store.feature_info(name).config})")
         keys = [k for k in store.ids if store.has(k, name)] if keys is None else list(keys)
         items = {it.id: it.source for it in store.items()}
-        vectors = np.stack([scoring_vector(store.read(k, name), tta) for k in keys]) \
-            if keys else np.zeros((0, embedder.dim))
+        if relation_dim(embedder):
+            vectors = np.concatenate([store.read(k, name)[:1] for k in keys]) if keys \
+                else np.zeros((0, embedder.dim + relation_dim(embedder)), np.float32)
+        else:
+            vectors = np.stack([scoring_vector(store.read(k, name), tta) for k in keys]) \
+                if keys else np.zeros((0, embedder.dim))
     return keys, [items[k] for k in keys], vectors

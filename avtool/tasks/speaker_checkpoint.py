@@ -100,6 +100,10 @@ class SpeakerEmbedder:
     ``embed(wav)`` computes the checkpoint's spectrogram (same parameters as training) and
     pools over the whole utterance. ``score(wav_a, wav_b)`` gives the pair score the model was
     validated with (relation models: mean of cosine and relation probability).
+
+    For batch scoring, ``embed_rows(wavs)`` gives the rows of :func:`embed_spectrograms`
+    (``dim + relation_dim`` wide; ``relation_dim`` is 0 without a relation module) and
+    ``score_rows(rows, a, b)`` scores trials from them with :func:`pair_scores`.
     """
 
     sample_rate = 16_000
@@ -111,6 +115,7 @@ class SpeakerEmbedder:
         self.name = f"vggvox-{model['model']}-{model['pool']}-{model['loss']}"
         self.dim = int(model["emb_dim"])
         self.threshold = spec.get("threshold")
+        self.relation_dim = int(net.relation.emb_dim) if net.relation is not None else 0
         self.checksum = checksum
         self.sample_rate = int(extractor.config.sample_rate)
         self.config = {"model": model, "feature": spec["feature"],
@@ -134,9 +139,14 @@ class SpeakerEmbedder:
     def embed_many(self, wavs) -> np.ndarray:
         return self._vectors(wavs)[:, : self.dim]
 
+    def embed_rows(self, wavs) -> np.ndarray:
+        return self._vectors(wavs)
+
+    def score_rows(self, rows: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return pair_scores(self.net, rows, np.asarray(a), np.asarray(b), self.device)
+
     def score(self, wav_a: np.ndarray, wav_b: np.ndarray) -> float:
-        vec = self._vectors([wav_a, wav_b])
-        return float(pair_scores(self.net, vec, np.array([0]), np.array([1]), self.device)[0])
+        return float(self.score_rows(self.embed_rows([wav_a, wav_b]), [0], [1])[0])
 
 
 def load_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEmbedder:

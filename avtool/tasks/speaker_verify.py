@@ -1,9 +1,15 @@
 """Speaker verification with an embedder: one pair, or a whole trial list with an embedding cache.
 
 Scores are cosine similarities (higher = same speaker); in pair mode without TTA, an embedder
-with a ``score(wav_a, wav_b)`` method (relation models) gives its own pair score. Test-time
-augmentation (TTA) as in the Nagrani thesis (§2.7.1.5), with crops evenly spaced (the thesis
-does not say how it placed them):
+with a ``score(wav_a, wav_b)`` method gives its own pair score. Relation-loss checkpoints
+(``relation_dim`` > 0) get the thesis score, the mean of the cosine and the relation module's
+same-speaker probability, in both modes: the cache keeps their rows (speaker embedding, then
+relation embedding) and batch mode scores them with the embedder's ``score_rows``, the function
+behind ``score``. The thesis scores relation models on whole utterances only, so with them TTA
+and s-norm (which needs dot-product scores against a cohort) are refused (:func:`check_relation`).
+
+Test-time augmentation (TTA) as in the Nagrani thesis (§2.7.1.5), with crops evenly spaced (the
+thesis does not say how it placed them):
 
 * ``whole`` (default): one embedding of the whole utterance.
 * ``crops10`` (TTA-2): the renormalised mean embedding of 10 evenly spaced 3-s crops.
@@ -57,8 +63,29 @@ def crop_waveform(wav: np.ndarray, sample_rate: int, n: int = N_CROPS,
     return [wav[s: s + size] for s in starts]
 
 
+def relation_dim(embedder) -> int:
+    """Width of the relation part of the embedder's rows (0: cosine-scored models)."""
+    return int(getattr(embedder, "relation_dim", 0))
+
+
+def check_relation(embedder, tta: str, snorm: bool = False) -> None:
+    """Refuse what a relation-loss model cannot be scored with as in the thesis (see above)."""
+    if not relation_dim(embedder):
+        return
+    reason = (f"{embedder.name} is a relation-loss model, scored by the mean of the cosine and "
+              "the relation module's probability on whole utterances")
+    if tta != "whole":
+        raise ConfigError(f"--tta {tta}: {reason}; use --tta whole")
+    if snorm:
+        raise ConfigError(f"--snorm-cohort: s-norm needs dot-product scores, and {reason}; "
+                          "drop --snorm-cohort")
+
+
 def embed_waveforms(embedder, wavs: Sequence[np.ndarray]) -> np.ndarray:
-    """(n, dim) embeddings, batched through ``embed_many`` when the embedder has it."""
+    """(n, width) rows, batched: relation models' full rows (``embed_rows``), else embeddings
+    through ``embed_many`` when the embedder has it."""
+    if relation_dim(embedder):
+        return np.asarray(embedder.embed_rows(list(wavs)), dtype=np.float32)
     many = getattr(embedder, "embed_many", None)
     if many is not None:
         return np.asarray(many(list(wavs)), dtype=np.float32)
@@ -70,7 +97,7 @@ def tta_feature(tta: str) -> str:
 
 
 def embedding_rows(embedder, wav: np.ndarray, tta: str) -> np.ndarray:
-    """What the cache stores for one file: (1, dim) for ``whole``, (k <= 10, dim) for crops.
+    """What the cache stores for one file: (1, width) for ``whole``, (k <= 10, width) for crops.
 
     A crop the model rejects (e.g. nothing but silence) is left out; the file fails only when
     every crop does.
@@ -98,6 +125,21 @@ def scoring_vector(rows: np.ndarray, tta: str) -> np.ndarray:
     if tta == "crops100":
         return mean
     return mean / np.linalg.norm(mean)
+
+
+def trial_scores(embedder, vectors: np.ndarray, a: np.ndarray, b: np.ndarray,
+                 tta: str) -> np.ndarray:
+    """Scores of the trials ``(a[i], b[i])`` (rows of ``vectors``, from ``cached_vectors``):
+    cosine (``crops100``: the mean crop-pair cosine), or a relation model's ``score_rows``."""
+    from avtool.tasks.speaker_scoring import score_trials
+
+    if relation_dim(embedder):
+        return np.asarray(embedder.score_rows(vectors, a, b), dtype=np.float64)
+    scores = score_trials(a, b, vectors).astype(np.float64)
+    if tta == "crops100":
+        norms = np.linalg.norm(vectors, axis=1)
+        scores = scores * norms[a] * norms[b]
+    return scores
 
 
 def read_speech(path: str | Path, sample_rate: int) -> np.ndarray:
@@ -159,6 +201,7 @@ def verify_pair(path_a: str | Path, path_b: str | Path, model: str = "ge2e",
     silent audio."""
     check_tta(tta)
     embedder = open_embedder(model, device, ge2e_options)
+    check_relation(embedder, tta)
     vectors, seconds, wavs = [], [], []
     for path in (path_a, path_b):
         wav = read_speech(path, embedder.sample_rate)
@@ -241,13 +284,16 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
     Returns:
         counts, the bad files (trials using them get no score) and the s-norm settings.
 
+    Relation-loss checkpoints get the same thesis score as pair mode (``--tta whole`` only,
+    no s-norm: ConfigError).
+
     Raises:
         FormatError: malformed trial list. MediaError: audio root missing, or the first bad file
         with ``strict``. StoreError: cache written by another model or from other audio.
+        ConfigError: TTA or s-norm with a relation-loss model.
     """
     from avtool.data.voxceleb import read_trials, write_scores
     from avtool.tasks.speaker_cache import cached_vectors, embed_to_cache
-    from avtool.tasks.speaker_scoring import score_trials
     from avtool.tasks.speaker_snorm import cohort_stats, snorm_scores
 
     check_tta(tta)
@@ -264,6 +310,7 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         where.setdefault(p2, f"{trial_list.path}:{line}")
     keys = sorted(where)
     embedder = open_embedder(model, device, ge2e_options)
+    check_relation(embedder, tta, snorm=snorm_cohort is not None)
     common = dict(model=model, device=str(device), ge2e_options=ge2e_options, workers=workers,
                   strict=strict)
     advance = progress("embedding", len(keys)) if progress else None
@@ -282,10 +329,7 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         _, sources, vectors = cached_vectors(cache, embedder, tta, good)
         a = np.array([row[p] for p in path1])
         b = np.array([row[p] for p in path2])
-        scores = score_trials(a, b, vectors).astype(np.float64)
-        if tta == "crops100":
-            norms = np.linalg.norm(vectors, axis=1)
-            scores = scores * norms[a] * norms[b]
+        scores = trial_scores(embedder, vectors, a, b, tta)
         if snorm_cohort is not None:
             cohort_path = Path(snorm_cohort)
             if cohort_path.is_dir():
