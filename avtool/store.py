@@ -18,8 +18,9 @@ Layout (schema 1), readable with plain h5py::
     item i, feature f  ==  f["features/f/data"][offset[i] : offset[i] + length[i]]
 
 Crash safety: a committed store file is never modified in place. A writer puts finished
-items into journal parts beside the store (``STORE.h5.journal/part-NNNNNN.h5``, each a small
-store written to a temporary name and renamed), and at the end of the run writes a new store
+items into journal parts beside the store (``STORE.h5.journal/part-<tag>.h5``, each a small
+store written to a temporary name and renamed; parallel extraction workers write their own,
+see `write_journal_part`), and at the end of the run writes a new store
 file and renames it over the old one. A run killed at any instant therefore leaves the last
 committed store (which opens) plus complete journal parts, which the next run reuses: it only
 computes what is missing, and the committed result is identical to an uninterrupted run
@@ -544,6 +545,11 @@ class StoreWriter:
             self._lock_fh.close()
             self._lock_fh = None
 
+    def lock_fd(self) -> int | None:
+        """The lock's file descriptor. A forked child must close it: the flock belongs to the
+        open file, so a child that outlives a killed writer would keep the store locked."""
+        return None if self._lock_fh is None else self._lock_fh.fileno()
+
     # adding ---------------------------------------------------------------------
     def has(self, item_id: str, feature: str) -> bool:
         """True when the item's feature is committed or waiting in the journal."""
@@ -555,46 +561,33 @@ class StoreWriter:
 
     def add(self, info: ItemInfo, arrays: Mapping[str, np.ndarray]) -> None:
         """Queue one item (validated now); full parts go to the journal."""
-        checked = {}
-        for name, array in arrays.items():
-            feat = self.features.get(name)
-            if feat is None:
-                raise StoreError(f"{self.path}: feature {name!r} was not declared to the writer")
-            array = np.asarray(array)
-            if tuple(array.shape[1:]) != feat.frame_shape:
-                raise StoreError(
-                    f"{self.path}: item {info.id!r} feature {name!r} has frames of shape "
-                    f"{array.shape[1:]}, expected {feat.frame_shape}"
-                )
-            if array.dtype.kind == "f" and not np.isfinite(array).all():
-                raise StoreError(f"{self.path}: item {info.id!r} feature {name!r} has NaN/inf")
-            checked[name] = np.ascontiguousarray(array, dtype=feat.dtype)
+        checked = check_item_arrays(self.path, self.features, info, arrays)
         self._pending.append(_Pending(info, checked))
         self._pending_bytes += sum(a.nbytes for a in checked.values())
-        for name in checked:
-            self._done.setdefault(name, set()).add(info.id)
+        self.record(info.id, checked)
         if len(self._pending) >= self.part_items or self._pending_bytes >= self.part_bytes:
             self.flush()
+
+    def record(self, item_id: str, features: Iterable[str]) -> None:
+        """Count an item's features as done: queued here, or journaled by another process
+        with :func:`write_journal_part` (parallel extraction workers write their own parts)."""
+        for name in features:
+            self._done.setdefault(name, set()).add(item_id)
+
+    def journal_dir(self) -> Path:
+        """The journal folder (created), for processes that write parts themselves."""
+        self.journal.mkdir(exist_ok=True)
+        return self.journal
 
     def flush(self) -> None:
         """Write queued items as one journal part (atomically)."""
         if not self._pending:
             return
-        self.journal.mkdir(exist_ok=True)
         n = len(self._journal_parts())
-        part = self.journal / f"part-{n:06d}.h5"
-        while part.exists():
+        while (self.journal / f"part-{n:06d}.h5").exists():
             n += 1
-            part = self.journal / f"part-{n:06d}.h5"
-        items = [p.info for p in self._pending]
-        used = {name for p in self._pending for name in p.arrays}
-        arrays = {name: {p.info.id: p.arrays[name] for p in self._pending if name in p.arrays}
-                  for name in used}
-        tmp = part.with_name(part.name + ".tmp")
-        write_store_file(tmp, items, {n_: self.features[n_] for n_ in used}, arrays)
-        # The rename makes a part all-or-nothing for a killed process; only the final commit
-        # is fsynced (durability against power loss is the committed store's job).
-        os.replace(tmp, part)
+        write_journal_part(self.journal_dir(), [p.info for p in self._pending], self.features,
+                           [p.arrays for p in self._pending], f"{n:06d}")
         self._pending, self._pending_bytes = [], 0
 
     def commit(self) -> None:
@@ -650,6 +643,48 @@ class StoreWriter:
         finally:
             if tmp.exists():
                 tmp.unlink()
+
+
+def check_item_arrays(store: Path, features: Mapping[str, FeatureInfo], info: ItemInfo,
+                      arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """An item's frames, checked against the declared features and made contiguous.
+
+    Raises StoreError for an undeclared feature, a wrong frame shape or a NaN/inf value.
+    """
+    checked = {}
+    for name, array in arrays.items():
+        feat = features.get(name)
+        if feat is None:
+            raise StoreError(f"{store}: feature {name!r} was not declared to the writer")
+        array = np.asarray(array)
+        if tuple(array.shape[1:]) != feat.frame_shape:
+            raise StoreError(
+                f"{store}: item {info.id!r} feature {name!r} has frames of shape "
+                f"{array.shape[1:]}, expected {feat.frame_shape}"
+            )
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise StoreError(f"{store}: item {info.id!r} feature {name!r} has NaN/inf")
+        checked[name] = np.ascontiguousarray(array, dtype=feat.dtype)
+    return checked
+
+
+def write_journal_part(journal: Path, items: Sequence[ItemInfo],
+                       features: Mapping[str, FeatureInfo],
+                       arrays: Sequence[Mapping[str, np.ndarray]], tag: str) -> Path:
+    """Write checked items (arrays[i] belongs to items[i]) as ``journal/part-<tag>.h5``.
+
+    The part appears atomically (temporary name, then rename): a killed process leaves it whole
+    or absent. Only the final commit is fsynced; durability against power loss is the committed
+    store's job. `tag` must be unique among the journal's parts.
+    """
+    used = {name for a in arrays for name in a}
+    by_feature = {name: {it.id: a[name] for it, a in zip(items, arrays, strict=True)
+                         if name in a} for name in used}
+    part = Path(journal) / f"part-{tag}.h5"
+    tmp = part.with_name(part.name + ".tmp")
+    write_store_file(tmp, items, {n: features[n] for n in used}, by_feature)
+    os.replace(tmp, part)
+    return part
 
 
 def _fsync(path: Path) -> None:

@@ -28,7 +28,8 @@ def extract_features(
         "--manifest", help="CSV/TSV/JSONL with id, path [, start, end, labels...].")] = None,
     checkpoint_every: Annotated[int, typer.Option(
         "--checkpoint-every", min=1,
-        help="Items journaled together: the most work a killed run can lose.")] = 256,
+        help="Items journaled together: the most work a killed run can lose "
+        "(per worker).")] = 256,
     shard: Annotated[str | None, typer.Option(
         "--shard", help="Do only slice I of N of the inputs (I from 0), e.g. one job-array "
         "task per shard, each with its own --out; read them together or `avtool store merge`."

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from typing import Any
 from avtool.errors import AvtoolError, FormatError, MediaError
 from avtool.features.base import Extractor, MediaSource, build_extractor
 from avtool.media.audio import MEDIA_EXTENSIONS
-from avtool.store import ItemInfo, StoreWriter
+from avtool.store import FeatureInfo, ItemInfo, StoreWriter, check_item_arrays, write_journal_part
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +136,27 @@ def read_manifest(path: str | Path) -> list[Job]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(specs: dict[str, str], device: str) -> None:
+def _init_worker(specs: dict[str, str], device: str, close_fd: int | None = None) -> None:
     # One core per worker (--workers N uses N cores): torch's intra-op threads on small
     # signal-processing ops cost more than they give (measured 4x slower with 2 threads).
     import torch
 
+    if close_fd is not None:  # the store lock inherited through fork (StoreWriter.lock_fd)
+        os.close(close_fd)
+        _die_with_parent()
     torch.set_num_threads(1)
     _WORKER["extractors"] = {name: build_extractor(spec, device) for name, spec in specs.items()}
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGKILL when the run that forked it dies (no orphan writes parts)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: orphans finish their chunk, then exit
+        pass
 
 
 def _extract_one(job: Job, names: Sequence[str]) -> tuple[Job, Any, float]:
@@ -170,8 +186,9 @@ def extract_to_store(
 
     Finished items are committed even when some items fail or the run is interrupted, so a
     rerun does only what is missing. With `strict`, the first bad item raises its error.
-    `checkpoint_every` items go to the store's journal together: at most that much work is
-    lost when the process is killed.
+    At most `checkpoint_every` items go to the store's journal together: at most that much
+    work per worker is lost when the process is killed. With several workers, each writes its
+    own journal parts (arrays never cross a pipe; the main process only counts).
     """
     import time
 
@@ -187,15 +204,19 @@ def extract_to_store(
         todo = [(job, names) for job, names in todo if names]
         skipped = len(jobs) - len(todo)
         done = 0
-        for job, result, duration in _run(todo, specs, workers, device):
+        if workers <= 1 or len(todo) <= 1:
+            results = _run_here(todo, specs, device, writer)
+        else:
+            results = _run_workers(todo, specs, infos, workers, device, writer.journal_dir(),
+                                   checkpoint_every, writer.lock_fd())
+        for job, names, error, duration in results:
             done += 1
-            if isinstance(result, str):
+            if error is not None:
                 if strict:
-                    raise MediaError(result)
-                failed.append((job.id, job.path, result))
+                    raise MediaError(error)
+                failed.append((job.id, job.path, error))
             else:
-                meta = dict(job.labels)
-                writer.add(ItemInfo(job.id, job.path, float(duration), meta), result)
+                writer.record(job.id, names)
                 extracted += 1
                 audio_seconds += duration
             if progress:
@@ -216,30 +237,74 @@ def _feature_specs(feature_specs: Sequence[str]) -> dict[str, str]:
     return specs
 
 
-def _run(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str], workers: int,
-         device: str) -> Iterable[tuple[Job, Any, float]]:
-    if workers <= 1 or len(todo) <= 1:
-        _init_worker(specs, device)
-        for job, names in todo:
-            yield _extract_one(job, names)
-        return
+Result = tuple[Job, list[str], "str | None", float]  # job, features, error or None, duration
+
+
+def _item_info(job: Job, duration: float) -> ItemInfo:
+    return ItemInfo(job.id, job.path, float(duration), dict(job.labels))
+
+
+def _run_here(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str], device: str,
+              writer: StoreWriter) -> Iterable[Result]:
+    """One process: extract, and queue each item in the writer's journal."""
+    _init_worker(specs, device)
+    for job, names in todo:
+        job, result, duration = _extract_one(job, names)
+        if isinstance(result, str):
+            yield job, names, result, 0.0
+        else:
+            writer.add(_item_info(job, duration), result)
+            yield job, names, None, duration
+
+
+def _extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, FeatureInfo],
+                  journal: Path) -> list[Result]:
+    """Worker body: extract a chunk and write its good items as one journal part.
+
+    Workers write their own parts so item arrays never cross a pipe and parts are written in
+    parallel; the main process only counts what is done.
+    """
+    results: list[Result] = []
+    items: list[ItemInfo] = []
+    arrays: list[dict] = []
+    for job, names in chunk:
+        job, result, duration = _extract_one(job, names)
+        if isinstance(result, str):
+            results.append((job, names, result, 0.0))
+            continue
+        items.append(_item_info(job, duration))
+        arrays.append(check_item_arrays(journal, infos, items[-1], result))
+        results.append((job, names, None, duration))
+    if items:
+        write_journal_part(journal, items, infos, arrays, f"w{uuid.uuid4().hex}")
+    return results
+
+
+def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
+                 infos: dict[str, FeatureInfo], workers: int, device: str, journal: Path,
+                 checkpoint_every: int, lock_fd: int | None) -> Iterable[Result]:
     import multiprocessing as mp
 
+    # Chunks of at most `checkpoint_every` items (the work a killed run can lose per worker),
+    # small enough for about 16 per worker so the progress bar moves and loads balance.
+    size = max(1, min(checkpoint_every, -(-len(todo) // (workers * 16))))
+    chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
     # fork starts workers at once (torch limits a forked child to one thread, as we want);
     # CUDA cannot be used after fork, so GPU extraction spawns fresh interpreters instead.
-    ctx = mp.get_context("spawn" if device.startswith("cuda") else "fork")
+    spawn = device.startswith("cuda")
+    ctx = mp.get_context("spawn" if spawn else "fork")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(specs, device)) as pool:
+                             initargs=(specs, device, None if spawn else lock_fd)) as pool:
         pending = set()
-        queue = iter(todo)
-        limit = workers * 4
-        for job, names in queue:
-            pending.add(pool.submit(_extract_one, job, names))
+        queue = iter(chunks)
+        limit = workers * 2
+        for chunk in queue:
+            pending.add(pool.submit(_extract_part, chunk, infos, journal))
             if len(pending) >= limit:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    yield fut.result()
+                    yield from fut.result()
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                yield fut.result()
+                yield from fut.result()

@@ -122,10 +122,10 @@ def _assert_same_store(a: Path, b: Path) -> None:
             np.testing.assert_array_equal(sa.read(item_id, name), sb.read(item_id, name))
 
 
-def _extract_cmd(root: Path, out: Path) -> list[str]:
+def _extract_cmd(root: Path, out: Path, workers: int = 1) -> list[str]:
     return [sys.executable, "-m", "avtool.cli.app", "extract-features", str(root), "--out",
             str(out), "-f", "fbank", "-f", "spectrogram", "-f", "mfcc",
-            "--checkpoint-every", "2"]
+            "--checkpoint-every", "2", "--workers", str(workers)]
 
 
 def _journal_parts(out: Path) -> int:
@@ -133,14 +133,18 @@ def _journal_parts(out: Path) -> int:
     return len(list(journal.glob("part-*.h5"))) if journal.exists() else 0
 
 
-@pytest.mark.parametrize("moment", ["store-created", "two-parts", "six-parts"])
-def test_sigkill_at_any_moment_leaves_a_store_and_a_rerun_completes_it(tmp_path, moment):
+@pytest.mark.parametrize(("moment", "workers"), [
+    ("store-created", 1), ("two-parts", 1), ("six-parts", 1),
+    ("two-parts", 2), ("six-parts", 2),  # workers write their own journal parts
+])
+def test_sigkill_at_any_moment_leaves_a_store_and_a_rerun_completes_it(tmp_path, moment,
+                                                                       workers):
     root = _corpus(tmp_path / "wav", 24, seconds=4.0)
     reference = tmp_path / "ref.h5"
     subprocess.run(_extract_cmd(root, reference), check=True, capture_output=True)
 
     out = tmp_path / "killed.h5"
-    proc = subprocess.Popen(_extract_cmd(root, out), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(_extract_cmd(root, out, workers), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     ready = {"store-created": lambda: out.exists(),
              "two-parts": lambda: _journal_parts(out) >= 2,
@@ -152,7 +156,7 @@ def test_sigkill_at_any_moment_leaves_a_store_and_a_rerun_completes_it(tmp_path,
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
     check_store(out)  # opens and validates after the kill
-    subprocess.run(_extract_cmd(root, out), check=True, capture_output=True)
+    subprocess.run(_extract_cmd(root, out, workers), check=True, capture_output=True)
     assert _journal_parts(out) == 0
     _assert_same_store(out, reference)
 
