@@ -595,6 +595,8 @@ class StoreWriter:
         self.flush()
         parts = [open_store(p) for p in self._journal_parts()]
         if not parts:
+            if self.journal.exists() and not any(self.journal.iterdir()):
+                self.journal.rmdir()  # made for worker parts that never came
             return
         committed = self._committed
         known = set(committed.ids)

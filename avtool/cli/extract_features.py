@@ -35,6 +35,11 @@ def extract_features(
         "task per shard, each with its own --out; read them together or `avtool store merge`."
     )] = None,
     workers: WorkersOpt = 1,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", metavar="local|ADDRESS",
+        help="Run on Dask distributed: 'local' starts a local cluster of --workers processes; "
+        "tcp://HOST:8786 uses a running scheduler, whose workers must see --out's folder.")
+    ] = None,
     device: DeviceOpt = Device.auto,
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
@@ -49,6 +54,8 @@ def extract_features(
       avtool extract-features examples/media --out feats.h5 --feature fbank --feature spectrogram:variant=vgg-m --workers 2
 
       avtool extract-features wav/ --out shards/feats-3.h5 --feature fbank --shard 3/8
+
+      avtool extract-features /data/vox2 --out /shared/vox2.h5 --feature spectrogram --dask tcp://scheduler:8786
     """
     from rich.progress import (
         BarColumn,
@@ -79,7 +86,7 @@ def extract_features(
 
         report = extract_to_store(jobs, out, feature, workers=workers, device=dev,
                                   strict=strict, progress=advance,
-                                  checkpoint_every=checkpoint_every)
+                                  checkpoint_every=checkpoint_every, dask=dask)
     summary = {
         "store": report.store, "features": report.features, "items": report.total,
         "extracted": report.extracted, "already_done": report.skipped,

@@ -15,11 +15,19 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avtool.errors import AvtoolError, FormatError, MediaError
+from avtool.errors import (
+    AvtoolError,
+    ConfigError,
+    FormatError,
+    MediaError,
+    StoreError,
+    first_line,
+)
 from avtool.features.base import Extractor, MediaSource, build_extractor
 from avtool.media.audio import MEDIA_EXTENSIONS
 from avtool.store import FeatureInfo, ItemInfo, StoreWriter, check_item_arrays, write_journal_part
@@ -181,6 +189,7 @@ def extract_to_store(
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
     checkpoint_every: int = 256,
+    dask: str | None = None,
 ) -> ExtractionReport:
     """Extract every missing (item, feature) of `jobs` into the store `out`.
 
@@ -189,6 +198,11 @@ def extract_to_store(
     At most `checkpoint_every` items go to the store's journal together: at most that much
     work per worker is lost when the process is killed. With several workers, each writes its
     own journal parts (arrays never cross a pipe; the main process only counts).
+
+    `dask` runs the chunks on Dask distributed instead of a local process pool: ``"local"``
+    starts a local cluster of `workers` single-threaded processes; otherwise it is a scheduler
+    address (``tcp://host:8786``) whose workers see the store's folder (a shared file system).
+    Each task writes a journal part; this process holds the lock and commits one store.
     """
     import time
 
@@ -199,12 +213,19 @@ def extract_to_store(
     failed: list[tuple[str, str, str]] = []
     extracted = 0
     audio_seconds = 0.0
-    with StoreWriter(out, infos, part_items=checkpoint_every) as writer:
+    # Connect first, so a bad --dask address leaves nothing behind.
+    client = _dask_client(dask, workers) if dask is not None else None
+    with StoreWriter(out, infos, part_items=checkpoint_every) as writer, client or nullcontext():
         todo = [(job, [n for n in specs if not writer.has(job.id, n)]) for job in jobs]
         todo = [(job, names) for job, names in todo if names]
         skipped = len(jobs) - len(todo)
         done = 0
-        if workers <= 1 or len(todo) <= 1:
+        if not todo:
+            results = []
+        elif client is not None:
+            results = _run_dask(client, todo, specs, infos, device, writer.journal_dir(),
+                                checkpoint_every)
+        elif workers <= 1 or len(todo) <= 1:
             results = _run_here(todo, specs, device, writer)
         else:
             results = _run_workers(todo, specs, infos, workers, device, writer.journal_dir(),
@@ -264,6 +285,9 @@ def _extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, Featu
     Workers write their own parts so item arrays never cross a pipe and parts are written in
     parallel; the main process only counts what is done.
     """
+    if not journal.is_dir():
+        raise StoreError(f"{journal}: journal folder not found on this worker; Dask workers "
+                         "must share the store's file system")
     results: list[Result] = []
     items: list[ItemInfo] = []
     arrays: list[dict] = []
@@ -280,15 +304,20 @@ def _extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, Featu
     return results
 
 
+def _chunks(todo: Sequence[tuple[Job, list[str]]], workers: int, checkpoint_every: int
+            ) -> list[Sequence[tuple[Job, list[str]]]]:
+    """At most `checkpoint_every` items each (the work a killed run can lose per worker), and
+    small enough for about 16 per worker so the progress bar moves and loads balance."""
+    size = max(1, min(checkpoint_every, -(-len(todo) // (max(1, workers) * 16))))
+    return [todo[i: i + size] for i in range(0, len(todo), size)]
+
+
 def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
                  infos: dict[str, FeatureInfo], workers: int, device: str, journal: Path,
                  checkpoint_every: int, lock_fd: int | None) -> Iterable[Result]:
     import multiprocessing as mp
 
-    # Chunks of at most `checkpoint_every` items (the work a killed run can lose per worker),
-    # small enough for about 16 per worker so the progress bar moves and loads balance.
-    size = max(1, min(checkpoint_every, -(-len(todo) // (workers * 16))))
-    chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
+    chunks = _chunks(todo, workers, checkpoint_every)
     # fork starts workers at once (torch limits a forked child to one thread, as we want);
     # CUDA cannot be used after fork, so GPU extraction spawns fresh interpreters instead.
     spawn = device.startswith("cuda")
@@ -308,3 +337,59 @@ def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 yield from fut.result()
+
+
+def _extract_part_on_dask(chunk: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
+                          infos: dict[str, FeatureInfo], journal: str, device: str
+                          ) -> list[Result]:
+    """Dask task: build the extractors once per worker process, then `_extract_part`."""
+    if _WORKER.get("specs") != (specs, device):
+        _init_worker(specs, device)
+        _WORKER["specs"] = (specs, device)
+    return _extract_part(chunk, infos, Path(journal))
+
+
+class _DaskClient:
+    """A Dask client (and the local cluster it started), closed together."""
+
+    def __init__(self, client, cluster=None) -> None:
+        self.client, self.cluster = client, cluster
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _dask_client(address: str, workers: int) -> _DaskClient:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover - a dependency of avtool
+        raise ConfigError(f"--dask needs the 'distributed' package ({err})") from None
+    if address == "local":
+        # Single-threaded worker processes, like --workers without Dask (see _init_worker).
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        return _DaskClient(Client(cluster), cluster)
+    try:
+        return _DaskClient(Client(address, timeout="30s"))
+    except (OSError, ValueError, TypeError) as err:
+        raise ConfigError(f"--dask {address}: cannot reach the scheduler "
+                          f"({first_line(err)})") from None
+
+
+def _run_dask(dask: _DaskClient, todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
+              infos: dict[str, FeatureInfo], device: str, journal: Path,
+              checkpoint_every: int) -> Iterable[Result]:
+    from distributed import as_completed
+
+    client = dask.client
+    n = max(1, len(client.scheduler_info().get("workers", {})))
+    chunks = _chunks(todo, n, checkpoint_every)
+    futures = client.map(_extract_part_on_dask, chunks, specs=specs, infos=infos,
+                         journal=str(journal.resolve()), device=device, pure=False)
+    for future in as_completed(futures):
+        yield from future.result()

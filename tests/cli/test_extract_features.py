@@ -112,6 +112,32 @@ def test_two_workers_give_the_same_store(tmp_path):
     _assert_same_store(tmp_path / "one.h5", tmp_path / "two.h5")
 
 
+def test_dask_local_cluster_gives_the_same_store_and_resumes(tmp_path):
+    root = _corpus(tmp_path / "wav", 6)
+    one, dask = tmp_path / "one.h5", tmp_path / "dask.h5"
+    assert runner.invoke(app, ["extract-features", str(root), "--out", str(one),
+                               "-f", "fbank"]).exit_code == 0
+    cmd = ["extract-features", str(root), "--out", str(dask), "-f", "fbank", "--dask", "local",
+           "--workers", "2", "--json"]
+    first = runner.invoke(app, cmd)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["extracted"] == 6
+    _assert_same_store(one, dask)
+    assert not dask.with_name(dask.name + ".journal").exists()
+    again = runner.invoke(app, cmd)
+    assert json.loads(again.stdout)["already_done"] == 6
+
+
+def test_unreachable_dask_scheduler_is_one_line_and_leaves_no_store(tmp_path):
+    root = _corpus(tmp_path / "wav", 1)
+    out = tmp_path / "x.h5"
+    result = runner.invoke(app, ["extract-features", str(root), "--out", str(out), "-f", "fbank",
+                                 "--dask", "nonsense://scheduler"])
+    assert result.exit_code == 2
+    assert "--dask nonsense://scheduler: cannot reach the scheduler" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and not out.exists()
+
+
 def _assert_same_store(a: Path, b: Path) -> None:
     sa, sb = open_store(a), open_store(b)
     assert sa.ids == sb.ids
