@@ -8,7 +8,8 @@ Layout (schema 1), readable with plain h5py::
     /items/source             (N,) utf-8 strings, the media file each item came from
     /items/duration           (N,) float64 seconds
     /items/meta               (N,) utf-8 JSON objects: labels (speaker, split, classes...),
-                                   start/end of the excerpt
+                                   start/end of the excerpt, source_stat (size and mtime_ns
+                                   of the media file when extracted)
     /features/<name>/         attrs: extractor, config (JSON), frame_rate, frame_shape,
                                      dtype, avtool_version, model_checksum
     /features/<name>/data     (total_frames, *frame_shape): all items' frames, concatenated
@@ -475,7 +476,9 @@ class StoreWriter:
         self._pending: list[_Pending] = []
         self._pending_bytes = 0
         self._done: dict[str, set[str]] = {}
+        self._journaled: dict[str, ItemInfo] = {}  # items waiting in the journal
         self._committed: FeatureStore | None = None
+        self._committed_items: dict[str, ItemInfo] | None = None
 
     # lifecycle -----------------------------------------------------------------
     def __enter__(self) -> StoreWriter:
@@ -511,11 +514,12 @@ class StoreWriter:
                 )
         for name in self.features:
             self._done[name] = {i for i in self._committed.ids if self._committed.has(i, name)}
-        for part in self._journal_parts():
+        for part in reversed(self._journal_parts()):  # oldest first: newer parts overwrite
             store = open_store(part)
             for name in self.features:
                 if name in store.features:
                     self._done[name].update(i for i in store.ids if store.has(i, name))
+            self._journaled.update({it.id: it for it in store.items()})
             store.close()
 
     def _acquire_lock(self) -> None:
@@ -554,6 +558,21 @@ class StoreWriter:
     def has(self, item_id: str, feature: str) -> bool:
         """True when the item's feature is committed or waiting in the journal."""
         return item_id in self._done.get(feature, ())
+
+    def item_info(self, item_id: str) -> ItemInfo | None:
+        """What the store (journal first, then the committed file) records of an item."""
+        if item_id in self._journaled:
+            return self._journaled[item_id]
+        if self._committed_items is None:
+            self._committed_items = {it.id: it for it in self._committed.items()}
+        return self._committed_items.get(item_id)
+
+    def features_of(self, item_id: str) -> list[str]:
+        """Every feature the store has (or journals) for an item, the writer's or not."""
+        have = {n for n, done in self._done.items() if item_id in done}
+        if item_id in self._committed:
+            have.update(n for n in self._committed.features if self._committed.has(item_id, n))
+        return sorted(have)
 
     def missing(self, item_ids: Iterable[str]) -> list[str]:
         """The ids that lack at least one of the writer's features."""
@@ -600,13 +619,12 @@ class StoreWriter:
             return
         committed = self._committed
         known = set(committed.ids)
-        items = list(committed.items())
-        new: dict[str, ItemInfo] = {}
-        for store in parts:
+        journaled: dict[str, ItemInfo] = {}
+        for store in parts:  # newest first: an item extracted again takes its latest record
             for it in store.items():
-                if it.id not in known:
-                    new.setdefault(it.id, it)
-        items += [new[i] for i in sorted(new)]
+                journaled.setdefault(it.id, it)
+        items = [journaled.get(it.id, it) for it in committed.items()]
+        items += [journaled[i] for i in sorted(journaled) if i not in known]
         features = dict(committed.features)
         for store in parts:
             for name, info in store.features.items():
@@ -624,9 +642,12 @@ class StoreWriter:
 
     # internals ----------------------------------------------------------------
     def _journal_parts(self) -> list[Path]:
+        """Newest first: when an item was journaled twice (its source changed), the latest
+        part wins in `commit` and `open`."""
         if not self.journal.exists():
             return []
-        return sorted(self.journal.glob("part-*.h5"))
+        parts = list(self.journal.glob("part-*.h5"))
+        return sorted(parts, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
 
     def _clean_temporaries(self) -> None:
         for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):

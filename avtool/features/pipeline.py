@@ -20,14 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avtool.errors import (
-    AvtoolError,
-    ConfigError,
-    FormatError,
-    MediaError,
-    StoreError,
-    first_line,
-)
+from avtool.errors import AvtoolError, FormatError, MediaError, StoreError
 from avtool.features.base import Extractor, MediaSource, build_extractor
 from avtool.media.audio import MEDIA_EXTENSIONS
 from avtool.store import FeatureInfo, ItemInfo, StoreWriter, check_item_arrays, write_journal_part
@@ -214,16 +207,20 @@ def extract_to_store(
     extracted = 0
     audio_seconds = 0.0
     # Connect first, so a bad --dask address leaves nothing behind.
-    client = _dask_client(dask, workers) if dask is not None else None
+    client = None
+    if dask is not None:
+        from avtool.features.dask_runner import dask_client, run_dask
+
+        client = dask_client(dask, workers)
     with StoreWriter(out, infos, part_items=checkpoint_every) as writer, client or nullcontext():
-        todo = [(job, [n for n in specs if not writer.has(job.id, n)]) for job in jobs]
+        todo = [(job, _to_do(job, specs, writer)) for job in jobs]
         todo = [(job, names) for job, names in todo if names]
         skipped = len(jobs) - len(todo)
         done = 0
         if not todo:
             results = []
         elif client is not None:
-            results = _run_dask(client, todo, specs, infos, device, writer.journal_dir(),
+            results = run_dask(client, todo, specs, infos, device, writer.journal_dir(),
                                 checkpoint_every)
         elif workers <= 1 or len(todo) <= 1:
             results = _run_here(todo, specs, device, writer)
@@ -261,8 +258,38 @@ def _feature_specs(feature_specs: Sequence[str]) -> dict[str, str]:
 Result = tuple[Job, list[str], "str | None", float]  # job, features, error or None, duration
 
 
+SOURCE_STAT = "source_stat"
+"""Item meta key: the source file's size and modification time at extraction."""
+
+
+def _source_stat(path: str) -> dict[str, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return {"size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
+
+
 def _item_info(job: Job, duration: float) -> ItemInfo:
-    return ItemInfo(job.id, job.path, float(duration), dict(job.labels))
+    meta = dict(job.labels)
+    meta[SOURCE_STAT] = _source_stat(job.path)
+    return ItemInfo(job.id, job.path, float(duration), meta)
+
+
+def _to_do(job: Job, specs: dict[str, str], writer: StoreWriter) -> list[str]:
+    """The features to (re)compute for a job: the missing ones, or all of them when the
+    source file changed (size or mtime) since the item was extracted."""
+    known = writer.item_info(job.id)
+    recorded = known.meta.get(SOURCE_STAT) if known is not None else None
+    if recorded is None or recorded == _source_stat(job.path):
+        return [n for n in specs if not writer.has(job.id, n)]
+    others = [n for n in writer.features_of(job.id) if n not in specs]
+    if others:
+        raise StoreError(f"{writer.path}: item {job.id!r}: {job.path} changed since it was "
+                         f"extracted; re-extract all its features (also {', '.join(others)}) "
+                         "or write to another store")
+    log.info("%s changed since extraction: extracting %s again", job.path, job.id)
+    return list(specs)
 
 
 def _run_here(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str], device: str,
@@ -278,7 +305,14 @@ def _run_here(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str], devi
             yield job, names, None, duration
 
 
-def _extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, FeatureInfo],
+def ensure_worker(specs: dict[str, str], device: str) -> None:
+    """Build this process's extractors for `specs` once (tasks of a long-lived Dask worker)."""
+    if _WORKER.get("specs") != (specs, device):
+        _init_worker(specs, device)
+        _WORKER["specs"] = (specs, device)
+
+
+def extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, FeatureInfo],
                   journal: Path) -> list[Result]:
     """Worker body: extract a chunk and write its good items as one journal part.
 
@@ -304,7 +338,7 @@ def _extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, Featu
     return results
 
 
-def _chunks(todo: Sequence[tuple[Job, list[str]]], workers: int, checkpoint_every: int
+def chunk_jobs(todo: Sequence[tuple[Job, list[str]]], workers: int, checkpoint_every: int
             ) -> list[Sequence[tuple[Job, list[str]]]]:
     """At most `checkpoint_every` items each (the work a killed run can lose per worker), and
     small enough for about 16 per worker so the progress bar moves and loads balance."""
@@ -317,7 +351,7 @@ def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
                  checkpoint_every: int, lock_fd: int | None) -> Iterable[Result]:
     import multiprocessing as mp
 
-    chunks = _chunks(todo, workers, checkpoint_every)
+    chunks = chunk_jobs(todo, workers, checkpoint_every)
     # fork starts workers at once (torch limits a forked child to one thread, as we want);
     # CUDA cannot be used after fork, so GPU extraction spawns fresh interpreters instead.
     spawn = device.startswith("cuda")
@@ -328,7 +362,7 @@ def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
         queue = iter(chunks)
         limit = workers * 2
         for chunk in queue:
-            pending.add(pool.submit(_extract_part, chunk, infos, journal))
+            pending.add(pool.submit(extract_part, chunk, infos, journal))
             if len(pending) >= limit:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
@@ -337,59 +371,3 @@ def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 yield from fut.result()
-
-
-def _extract_part_on_dask(chunk: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
-                          infos: dict[str, FeatureInfo], journal: str, device: str
-                          ) -> list[Result]:
-    """Dask task: build the extractors once per worker process, then `_extract_part`."""
-    if _WORKER.get("specs") != (specs, device):
-        _init_worker(specs, device)
-        _WORKER["specs"] = (specs, device)
-    return _extract_part(chunk, infos, Path(journal))
-
-
-class _DaskClient:
-    """A Dask client (and the local cluster it started), closed together."""
-
-    def __init__(self, client, cluster=None) -> None:
-        self.client, self.cluster = client, cluster
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def _dask_client(address: str, workers: int) -> _DaskClient:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as err:  # pragma: no cover - a dependency of avtool
-        raise ConfigError(f"--dask needs the 'distributed' package ({err})") from None
-    if address == "local":
-        # Single-threaded worker processes, like --workers without Dask (see _init_worker).
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        return _DaskClient(Client(cluster), cluster)
-    try:
-        return _DaskClient(Client(address, timeout="30s"))
-    except (OSError, ValueError, TypeError) as err:
-        raise ConfigError(f"--dask {address}: cannot reach the scheduler "
-                          f"({first_line(err)})") from None
-
-
-def _run_dask(dask: _DaskClient, todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
-              infos: dict[str, FeatureInfo], device: str, journal: Path,
-              checkpoint_every: int) -> Iterable[Result]:
-    from distributed import as_completed
-
-    client = dask.client
-    n = max(1, len(client.scheduler_info().get("workers", {})))
-    chunks = _chunks(todo, n, checkpoint_every)
-    futures = client.map(_extract_part_on_dask, chunks, specs=specs, infos=infos,
-                         journal=str(journal.resolve()), device=device, pure=False)
-    for future in as_completed(futures):
-        yield from future.result()

@@ -64,7 +64,10 @@ def test_manifest_labels_and_time_ranges(tmp_path):
                                  "--out", str(out), "-f", "mfcc"])
     assert result.exit_code == 0, result.output
     store = open_store(out)
-    assert store.item("a").meta == {"speaker": "spk1", "split": "train", "start": 0.5, "end": 1.5}
+    meta = store.item("a").meta
+    stat = meta.pop("source_stat")  # what a rerun compares to notice a changed file
+    assert set(stat) == {"size", "mtime_ns"} and stat["size"] > 0
+    assert meta == {"speaker": "spk1", "split": "train", "start": 0.5, "end": 1.5}
     assert store.item("a").duration == pytest.approx(1.0)
     assert store.num_frames("a", "mfcc") == 98 and store.num_frames("b", "mfcc") == 198
     assert root.exists()
@@ -136,6 +139,41 @@ def test_unreachable_dask_scheduler_is_one_line_and_leaves_no_store(tmp_path):
     assert result.exit_code == 2
     assert "--dask nonsense://scheduler: cannot reach the scheduler" in result.stderr
     assert result.stderr.strip().count("\n") == 0 and not out.exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_changed_source_is_extracted_again(tmp_path, workers):
+    root = _corpus(tmp_path / "wav", 4, seconds=1.5)
+    out = tmp_path / "feats.h5"
+    cmd = ["extract-features", str(root), "--out", str(out), "-f", "fbank", "--workers",
+           str(workers), "--json"]
+    assert runner.invoke(app, cmd).exit_code == 0
+    order = open_store(out).ids
+    changed = root / "id10001" / "vid" / "00001.wav"
+    sf.write(changed, 0.3 * np.sin(np.arange(32000) / 7.0).astype(np.float32), 16000)
+    result = runner.invoke(app, cmd)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["extracted"], summary["already_done"]) == (1, 3)
+    store = open_store(out)
+    assert store.ids == order and store.item("id10001/vid/00001").duration == pytest.approx(2.0)
+    fresh = tmp_path / "fresh.h5"
+    assert runner.invoke(app, ["extract-features", str(root), "--out", str(fresh),
+                               "-f", "fbank"]).exit_code == 0
+    _assert_same_store(out, fresh)
+    assert json.loads(runner.invoke(app, cmd).stdout)["extracted"] == 0
+
+
+def test_a_changed_source_with_other_features_is_refused(tmp_path):
+    root = _corpus(tmp_path / "wav", 2)
+    out = tmp_path / "feats.h5"
+    base = ["extract-features", str(root), "--out", str(out)]
+    assert runner.invoke(app, [*base, "-f", "fbank", "-f", "mfcc"]).exit_code == 0
+    sf.write(root / "id10000" / "vid" / "00000.wav", np.zeros(8000, np.float32) + 0.1, 16000)
+    result = runner.invoke(app, [*base, "-f", "fbank"])
+    assert result.exit_code == 2
+    assert "00000.wav changed since it was extracted" in result.stderr
+    assert "(also mfcc)" in result.stderr
 
 
 def _assert_same_store(a: Path, b: Path) -> None:
