@@ -144,7 +144,7 @@ def merge_stores(out: str | Path, inputs: Sequence[str | Path]) -> dict[str, Any
     """Write the union of `inputs` (in order) into one new store file `out`, atomically."""
     import os
 
-    from avtool.store import write_store_file
+    from avtool.store_writer import write_store_file
 
     out = Path(out)
     if out.exists():

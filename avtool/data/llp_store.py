@@ -253,7 +253,8 @@ def import_llp_features(
         FormatError: a malformed label file, a clip listed twice, a clip name that is not
             ``<id>_<start>_<end>``, two clips sharing a video id, or ``feature_root`` missing.
     """
-    from avtool.store import ItemInfo, StoreWriter
+    from avtool.store import ItemInfo
+    from avtool.store_writer import StoreWriter
 
     root = Path(feature_root)
     if not root.is_dir():

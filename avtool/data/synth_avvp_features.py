@@ -56,7 +56,8 @@ def write_feature_corpus(out_dir: str | Path, cfg: SynthFeaturesConfig = SynthFe
                          classes: Sequence[str] = LLP_CLASSES) -> Path:
     """Plan a corpus, write its LLP label files into `out_dir` and its store; -> store path."""
     from avtool.data.synth_avvp import SynthAvvpConfig, plan_corpus, write_label_files
-    from avtool.store import FeatureInfo, ItemInfo, StoreWriter
+    from avtool.store import FeatureInfo, ItemInfo
+    from avtool.store_writer import StoreWriter
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,8 @@ from typing import Any
 from avtool.errors import AvtoolError, FormatError, MediaError, StoreError
 from avtool.features.base import Extractor, MediaSource, build_extractor
 from avtool.media.audio import MEDIA_EXTENSIONS
-from avtool.store import FeatureInfo, ItemInfo, StoreWriter, check_item_arrays, write_journal_part
+from avtool.store import FeatureInfo, ItemInfo
+from avtool.store_writer import StoreWriter, check_item_arrays, write_journal_part
 
 log = logging.getLogger(__name__)
 

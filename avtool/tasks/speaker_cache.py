@@ -120,7 +120,8 @@ def embed_to_cache(embedder, files: Sequence[tuple[str, Path]], cache: Path, tta
     A cached item whose source differs from ``path`` is a StoreError (use another cache).
     Bad files are collected (or raised at once with ``strict``) as MediaError naming them.
     """
-    from avtool.store import ItemInfo, StoreWriter, open_store
+    from avtool.store import ItemInfo, open_store
+    from avtool.store_writer import StoreWriter
 
     info = feature_info(embedder, tta)
     report = CacheReport()

@@ -42,7 +42,8 @@ def make_speaker_store(path: str | Path, speakers: int = 4, utterances: int = 4,
     also stores the speaker as the ``speaker`` label (as a manifest column would).
     """
     from avtool.features import build_extractor
-    from avtool.store import ItemInfo, StoreWriter
+    from avtool.store import ItemInfo
+    from avtool.store_writer import StoreWriter
 
     rng = np.random.default_rng(seed)
     extractor = build_extractor(feature)

@@ -104,7 +104,8 @@ def test_errors_exit_2_one_line(corpus, tmp_path, extra, message):
 
 
 def test_store_without_llp_features(tmp_path):
-    from avtool.store import FeatureInfo, ItemInfo, StoreWriter
+    from avtool.store import FeatureInfo, ItemInfo
+    from avtool.store_writer import StoreWriter
 
     path = tmp_path / "other.h5"
     with StoreWriter(path, {"fbank": FeatureInfo("fbank", "fbank", {}, 100.0, (4,),

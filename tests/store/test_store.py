@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from avtool.errors import StoreError
-from avtool.store import FeatureInfo, ItemInfo, StoreWriter, check_store, open_store
+from avtool.store import FeatureInfo, ItemInfo, check_store, open_store
+from avtool.store_writer import StoreWriter
 
 FBANK = FeatureInfo("fbank", "fbank", {"num_mel_bins": 4}, 100.0, (4,), "float32")
 

@@ -8,7 +8,8 @@ import pytest
 from avtool.data.llp import LLP_CLASSES, read_llp_weak
 from avtool.data.synth_avvp_features import SynthFeaturesConfig, write_feature_corpus
 from avtool.errors import ConfigError, FormatError, StoreError
-from avtool.store import FeatureInfo, ItemInfo, StoreWriter, open_store
+from avtool.store import FeatureInfo, ItemInfo, open_store
+from avtool.store_writer import StoreWriter
 from avtool.tasks.avvp_data import load_clips, load_validation
 
 

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from avtool.cli.app import app
 from avtool.data.voxceleb import read_scores
 from avtool.errors import ConfigError
-from avtool.store import ItemInfo, StoreWriter, open_store
+from avtool.store import ItemInfo, open_store
+from avtool.store_writer import StoreWriter
 from avtool.tasks.speaker import build_task, load_embedder
 from avtool.tasks.speaker_cache import feature_info
 from avtool.tasks.speaker_verify import read_speech, verify_pair, verify_trials
