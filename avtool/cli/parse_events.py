@@ -94,6 +94,12 @@ def parse_events(
 
             truth = load_dense_truth(result.clips, gt_audio, gt_visual, result.classes)
             gt = (truth.audio, truth.visual)
+            bare = [c for i, c in enumerate(result.clips[:plot_clips])
+                    if not (truth.audio[i].any() or truth.visual[i].any())]
+            if bare:  # e.g. training clips: the eval files annotate val and test clips only
+                stderr.print(f"avtool: --plot: no ground-truth events for {len(bare)} clip(s) "
+                             f"({', '.join(bare[:3])}{', ...' if len(bare) > 3 else ''}); "
+                             "are they in --gt-audio/--gt-visual?", highlight=False, markup=False)
         save_timeline(plot, result, *gt, max_clips=plot_clips)
         written.append(str(plot))
     for path, reason in result.failed:

@@ -60,6 +60,26 @@ def test_store_to_llp_tsvs_that_evaluate_accepts(trained, tmp_path):
     assert n_av == scores["totals"]["event"]["av"]["tp"] + scores["totals"]["event"]["av"]["fp"]
 
 
+def test_plot_notes_clips_without_ground_truth(trained, tmp_path):
+    root, store, run = trained
+    train = {line.split("\t")[0] for line in
+             (root / "AVVP_train.csv").read_text().splitlines()[1:]}
+    res = runner.invoke(app, ["parse-events", str(store), "--model", str(run), "--plot",
+                              str(tmp_path / "tl.png"), "--gt-audio",
+                              str(root / "AVVP_eval_audio.csv"), "--gt-visual",
+                              str(root / "AVVP_eval_visual.csv"), "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    # the eval files annotate val and test clips only: train clips are named on stderr
+    assert "--plot: no ground-truth events for" in res.stderr
+    named = res.stderr.split("clip(s) (", 1)[1].split(")", 1)[0].replace(", ...", "").split(", ")
+    assert named and set(named) <= train
+    res = runner.invoke(app, ["parse-events", str(store), "--model", str(run), "--clips",
+                              str(root / "AVVP_test_pd.csv"), "--plot", str(tmp_path / "t.png"),
+                              "--gt-audio", str(root / "AVVP_eval_audio.csv"), "--gt-visual",
+                              str(root / "AVVP_eval_visual.csv"), "--device", "cpu"])
+    assert res.exit_code == 0 and "no ground-truth events" not in res.stderr
+
+
 def test_json_and_table_outputs(trained):
     _, store, run = trained
     res = runner.invoke(app, ["parse-events", str(store), "--model", str(run / "best.pt"),
