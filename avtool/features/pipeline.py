@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -55,8 +55,11 @@ class ExtractionReport:
 # --------------------------------------------------------------------------- planning
 
 
-def plan_jobs(inputs: Sequence[str | Path], manifest: str | Path | None = None) -> list[Job]:
-    """Items to extract from paths and/or a manifest; duplicate ids are an error."""
+def plan_jobs(inputs: Sequence[str | Path], manifest: str | Path | None = None,
+              extensions: Collection[str] = MEDIA_EXTENSIONS) -> list[Job]:
+    """Items to extract from paths and/or a manifest; duplicate ids are an error.
+
+    Directories are searched recursively for files with `extensions` (default: all media)."""
     jobs: list[Job] = []
     if manifest is not None:
         jobs += read_manifest(manifest)
@@ -64,10 +67,10 @@ def plan_jobs(inputs: Sequence[str | Path], manifest: str | Path | None = None) 
         path = Path(raw)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
+                           if p.is_file() and p.suffix.lower() in extensions)
             if not files:
                 raise MediaError(f"{path}: no media files found (looked for "
-                                 f"{', '.join(sorted(MEDIA_EXTENSIONS))})")
+                                 f"{', '.join(sorted(extensions))})")
             jobs += [Job(p.relative_to(path).with_suffix("").as_posix(), str(p)) for p in files]
         elif path.exists():
             jobs.append(Job(path.stem, str(path)))

@@ -217,13 +217,17 @@ def _av_audio_stream_info(path: Path) -> tuple[int, int, float]:
         if not container.streams.audio:
             raise MediaError(f"{path}: no audio stream")
         stream = container.streams.audio[0]
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / 1_000_000
-        else:
-            duration = 0.0
-        return int(stream.rate or stream.codec_context.sample_rate), int(stream.channels), duration
+        return (int(stream.rate or stream.codec_context.sample_rate), int(stream.channels),
+                stream_duration(container, stream))
+
+
+def stream_duration(container, stream) -> float:
+    """Seconds of a PyAV stream: its own duration, else the container's, else 0."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return 0.0
 
 
 def _read_with_av(path: Path, start: float | None, end: float | None):

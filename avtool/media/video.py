@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import MediaError, first_line
-from avtool.media.audio import check_file, open_container
+from avtool.media.audio import check_file, open_container, stream_duration
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,7 @@ def video_info(path: str | Path) -> VideoInfo:
             raise MediaError(f"{path}: no video stream")
         stream = container.streams.video[0]
         fps = float(stream.average_rate or stream.guessed_rate or 0) or 25.0
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / 1_000_000
-        else:
-            duration = 0.0
+        duration = stream_duration(container, stream)
         frames = int(stream.frames) if stream.frames else int(round(duration * fps))
         return VideoInfo(str(path), fps, frames, duration, int(stream.codec_context.width),
                          int(stream.codec_context.height), bool(container.streams.audio))

@@ -94,27 +94,10 @@ def masks_to_events(clips: Sequence[str], audio: np.ndarray, visual: np.ndarray,
 def video_jobs(inputs: Sequence[str | Path]) -> list[Any]:
     """Jobs for video files and folders (searched recursively; id = path relative to the
     folder without extension, or the file's stem), as `avtool extract-features` names them."""
-    from avtool.features.pipeline import Job
+    from avtool.features.pipeline import plan_jobs
     from avtool.media.audio import VIDEO_EXTENSIONS
 
-    jobs, seen = [], {}
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
-            if not files:
-                raise ConfigError(f"{path}: no video files found (looked for "
-                                  f"{', '.join(sorted(VIDEO_EXTENSIONS))})")
-            jobs += [Job(p.relative_to(path).with_suffix("").as_posix(), str(p)) for p in files]
-        else:
-            jobs.append(Job(path.stem, str(path)))
-    for job in jobs:
-        if job.id in seen:
-            raise ConfigError(f"two inputs give the clip id {job.id!r}: {seen[job.id]} and "
-                              f"{job.path}")
-        seen[job.id] = job.path
-    return jobs
+    return plan_jobs(inputs, extensions=VIDEO_EXTENSIONS)
 
 
 def _video_clipset(inputs: Sequence[str | Path], spec: dict[str, Any], device: str,

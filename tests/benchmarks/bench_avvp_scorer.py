@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from avtool.testing.timing import best_of
+
 KEYS = ("audio", "visual", "av", "type_av", "event_av")
 
 
@@ -149,11 +151,7 @@ def main() -> None:
     ref, ref_clip = reference_scores(pa, pv, ga, gv)
     t_ref = time.perf_counter() - t0
 
-    best = float("inf")
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        res = score_avvp(pa, pv, ga, gv)
-        best = min(best, time.perf_counter() - t0)
+    best, res = best_of(lambda: score_avvp(pa, pv, ga, gv), args.repeats)
 
     diff = max(abs(res.segment[k] - ref["segment"][k]) for k in KEYS)
     diff = max(diff, max(abs(res.event[k] - ref["event"][k]) for k in KEYS))

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from avtool.testing.timing import best_of
 
 
 def corpus_files(corpus: Path | None) -> tuple[list[Path], Path | None]:
@@ -37,13 +38,6 @@ def corpus_files(corpus: Path | None) -> tuple[list[Path], Path | None]:
     return files, tmp
 
 
-def best_of(fn, repeat: int = 2):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def main() -> None:

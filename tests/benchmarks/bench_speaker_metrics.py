@@ -12,12 +12,11 @@ Run: .venv/bin/python tests/benchmarks/bench_speaker_metrics.py
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from avtool.metrics.verification import verification_metrics
 from avtool.tasks.speaker_scoring import score_trials
+from avtool.testing.timing import best_of
 
 N_TRIALS = 1_000_000
 N_EMB = 10_000
@@ -25,13 +24,6 @@ DIM = 512
 N_NAIVE = 20_000
 
 
-def _best_of(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def _sklearn_metrics(scores, labels):
@@ -51,14 +43,14 @@ def main() -> None:
     labels = rng.random(N_TRIALS) < 0.5
     scores = rng.normal(size=N_TRIALS) + 3.6 * labels
 
-    t_ours, ours = _best_of(lambda: verification_metrics(scores, labels, p_targets=(0.01, 0.05)))
-    t_ref, (ref_eer, ref_dcf) = _best_of(lambda: _sklearn_metrics(scores, labels))
+    t_ours, ours = best_of(lambda: verification_metrics(scores, labels, p_targets=(0.01, 0.05)))
+    t_ref, (ref_eer, ref_dcf) = best_of(lambda: _sklearn_metrics(scores, labels))
 
     emb = rng.normal(size=(N_EMB, DIM)).astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     a = rng.integers(0, N_EMB, N_TRIALS)
     b = rng.integers(0, N_EMB, N_TRIALS)
-    t_score, cos = _best_of(lambda: score_trials(a, b, emb), repeat=2)
+    t_score, cos = best_of(lambda: score_trials(a, b, emb), repeat=2)
 
     def naive():
         out = np.empty(N_NAIVE)
@@ -67,7 +59,7 @@ def main() -> None:
             out[k] = float(np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y)))
         return out
 
-    t_naive_sub, naive_scores = _best_of(naive, repeat=1)
+    t_naive_sub, naive_scores = best_of(naive, repeat=1)
     t_naive = t_naive_sub * N_TRIALS / N_NAIVE
     agree = float(np.max(np.abs(naive_scores - cos[:N_NAIVE])))
 
