@@ -40,10 +40,10 @@ bench: setup
 
 # Paper tables on synthetic data (CPU, < 20 min each); the paper's numbers print beside ours.
 table-voxceleb: setup
-	$(PY) -m avtool.tables.voxceleb --workdir build/table-voxceleb
+	$(PY) -m avtool.tasks.speaker.table --workdir build/table-voxceleb
 
 table-avvp: setup
-	$(PY) -m avtool.tables.avvp --workdir build/table-avvp
+	$(PY) -m avtool.tasks.avvp.table --workdir build/table-avvp
 
 lint: setup
 	$(VENV)/bin/ruff check avtool tests

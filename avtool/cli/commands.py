@@ -10,9 +10,9 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(synth.app, name="synth")
     app.command("extract-features")(extract_features.extract_features)
-    from avtool.cli import verify_speaker
-    app.command("verify-speaker")(verify_speaker.verify_speaker)
-    from avtool.cli import parse_events
+    from avtool.tasks.speaker.cli import verify
+    app.command("verify-speaker")(verify.verify_speaker)
+    from avtool.tasks.avvp.cli import parse_events
     app.command("parse-events")(parse_events.parse_events)
     from avtool.cli import import_data
     app.add_typer(import_data.app, name="import")

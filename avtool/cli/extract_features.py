@@ -66,7 +66,7 @@ def extract_features(
         TimeRemainingColumn,
     )
 
-    from avtool.cli.render import print_json, print_table, stderr
+    from avtool.console import print_json, print_table, stderr
     from avtool.features.pipeline import extract_to_store, plan_jobs, select_shard
     from avtool.runtime import resolve_device
 

@@ -37,8 +37,8 @@ def llp(
 
     Example: avtool import llp --features feats --csv AVVP_train.csv --csv AVVP_val_pd.csv --csv AVVP_test_pd.csv --out llp.h5
     """
-    from avtool.cli.render import print_json, print_table, stderr
-    from avtool.data.llp_store import import_llp_features
+    from avtool.console import print_json, print_table, stderr
+    from avtool.tasks.avvp.llp_store import import_llp_features
 
     report = import_llp_features(features, csv, out, pool_frames=pool_frames, strict=strict)
     if as_json:

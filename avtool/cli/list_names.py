@@ -18,7 +18,7 @@ def features(as_json: JsonOpt = False) -> None:
     Example:
       avtool list features --json
     """
-    from avtool.cli.render import print_json, print_table
+    from avtool.console import print_json, print_table
     from avtool.features import build_extractor, extractors
 
     rows = []
@@ -45,7 +45,7 @@ def tasks_(as_json: JsonOpt = False) -> None:
       avtool list tasks
     """
     from avtool import tasks
-    from avtool.cli.render import print_json
+    from avtool.console import print_json
 
     tasks.load_all()
     if as_json:

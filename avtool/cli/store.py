@@ -22,7 +22,7 @@ def info(store: StoreArg, as_json: JsonOpt = False) -> None:
     Example:
       avtool store info feats.h5 --json
     """
-    from avtool.cli.render import print_json, print_table
+    from avtool.console import print_json, print_table
     from avtool.store import open_store
 
     with open_store(store) as st:
@@ -62,7 +62,7 @@ def check(store: StoreArg, as_json: JsonOpt = False) -> None:
     Example:
       avtool store check feats.h5
     """
-    from avtool.cli.render import print_json
+    from avtool.console import print_json
     from avtool.store import check_store
 
     result = check_store(store)
@@ -84,8 +84,8 @@ def merge(
     Example:
       avtool store merge feats.h5 'shards/feats-*.h5'
     """
-    from avtool.cli.render import print_json
-    from avtool.store_set import merge_stores
+    from avtool.console import print_json
+    from avtool.store import merge_stores
 
     result = merge_stores(out, shards)
     if as_json:

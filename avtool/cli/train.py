@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli import avvp_train_options as ato
-from avtool.cli import speaker_train_options as sto
 from avtool.cli.options import Device, DeviceOpt, SeedOpt
+from avtool.tasks.avvp.cli import train_options as ato
+from avtool.tasks.speaker.cli import train_options as sto
 
 _COMMON = "Common options"
 _COMMON_PARAMS = {"task", "store", "out", "epochs", "batch_size", "lr", "resume", "no_amp",
@@ -96,7 +96,7 @@ def train(
     Example: avtool train --task avvp --store llp.h5 --val-labels-dir labels --variant base+adv+skip+gcaa --out runs/avvp
     """
     from avtool import tasks
-    from avtool.cli.render import print_json
+    from avtool.console import print_json
     from avtool.train import TrainConfig
 
     tasks.load_all()

@@ -2,7 +2,7 @@
 
 A local cluster of single-threaded worker processes, or a running scheduler whose workers share
 the store's file system. Each task extracts one chunk of jobs and writes its own journal part
-(`avtool.features.pipeline.extract_part`); the calling process holds the store's lock, counts
+(`avtool.features.workers.extract_part`); the calling process holds the store's lock, counts
 the results and commits one store, exactly as with ``--workers``.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from avtool.errors import ConfigError, first_line
-from avtool.features.pipeline import chunk_jobs, ensure_worker, extract_part
+from avtool.features.workers import chunk_jobs, ensure_worker, extract_part
 
 
 def _extract_part_on_dask(chunk, specs: dict[str, str], infos: dict, journal: str, device: str):

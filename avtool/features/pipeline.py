@@ -11,33 +11,30 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
-import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from avtool.errors import AvtoolError, FormatError, MediaError, StoreError
-from avtool.features.base import Extractor, MediaSource, build_extractor
+from avtool.errors import FormatError, MediaError, StoreError
+from avtool.features.base import build_extractor
+from avtool.features.workers import (
+    SOURCE_STAT,
+    Job,
+    Result,
+    chunk_jobs,
+    extract_one,
+    extract_part,
+    init_worker,
+    item_info,
+    source_stat,
+)
 from avtool.media.audio import MEDIA_EXTENSIONS
-from avtool.store import FeatureInfo, ItemInfo
-from avtool.store_writer import StoreWriter, check_item_arrays, write_journal_part
+from avtool.store import FeatureInfo, StoreWriter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One item to extract."""
-
-    id: str
-    path: str
-    start: float | None = None
-    end: float | None = None
-    labels: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,45 +135,6 @@ def read_manifest(path: str | Path) -> list[Job]:
 
 # --------------------------------------------------------------------------- running
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(specs: dict[str, str], device: str, close_fd: int | None = None) -> None:
-    # One core per worker (--workers N uses N cores): torch's intra-op threads on small
-    # signal-processing ops cost more than they give (measured 4x slower with 2 threads).
-    import torch
-
-    if close_fd is not None:  # the store lock inherited through fork (StoreWriter.lock_fd)
-        os.close(close_fd)
-        _die_with_parent()
-    torch.set_num_threads(1)
-    _WORKER["extractors"] = {name: build_extractor(spec, device) for name, spec in specs.items()}
-
-
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGKILL when the run that forked it dies (no orphan writes parts)."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: orphans finish their chunk, then exit
-        pass
-
-
-def _extract_one(job: Job, names: Sequence[str]) -> tuple[Job, Any, float]:
-    """Worker body: (job, {feature: frames} or error text, duration)."""
-    extractors: dict[str, Extractor] = _WORKER["extractors"]
-    source = MediaSource(Path(job.path), job.start, job.end)
-    try:
-        arrays = {name: extractors[name](source) for name in names}
-        return job, arrays, source.duration()
-    except AvtoolError as err:
-        return job, str(err), 0.0
-    except Exception as err:  # a decoder crash on one file must not stop a batch
-        return job, f"{job.path}: {type(err).__name__}: {err}", 0.0
-
-
 def extract_to_store(
     jobs: Sequence[Job],
     out: str | Path,
@@ -259,33 +217,12 @@ def _feature_specs(feature_specs: Sequence[str]) -> dict[str, str]:
     return specs
 
 
-Result = tuple[Job, list[str], "str | None", float]  # job, features, error or None, duration
-
-
-SOURCE_STAT = "source_stat"
-"""Item meta key: the source file's size and modification time at extraction."""
-
-
-def _source_stat(path: str) -> dict[str, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return {"size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
-
-
-def _item_info(job: Job, duration: float) -> ItemInfo:
-    meta = dict(job.labels)
-    meta[SOURCE_STAT] = _source_stat(job.path)
-    return ItemInfo(job.id, job.path, float(duration), meta)
-
-
 def _to_do(job: Job, specs: dict[str, str], writer: StoreWriter) -> list[str]:
     """The features to (re)compute for a job: the missing ones, or all of them when the
     source file changed (size or mtime) since the item was extracted."""
     known = writer.item_info(job.id)
     recorded = known.meta.get(SOURCE_STAT) if known is not None else None
-    if recorded is None or recorded == _source_stat(job.path):
+    if recorded is None or recorded == source_stat(job.path):
         return [n for n in specs if not writer.has(job.id, n)]
     others = [n for n in writer.features_of(job.id) if n not in specs]
     if others:
@@ -299,55 +236,14 @@ def _to_do(job: Job, specs: dict[str, str], writer: StoreWriter) -> list[str]:
 def _run_here(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str], device: str,
               writer: StoreWriter) -> Iterable[Result]:
     """One process: extract, and queue each item in the writer's journal."""
-    _init_worker(specs, device)
+    init_worker(specs, device)
     for job, names in todo:
-        job, result, duration = _extract_one(job, names)
+        job, result, duration = extract_one(job, names)
         if isinstance(result, str):
             yield job, names, result, 0.0
         else:
-            writer.add(_item_info(job, duration), result)
+            writer.add(item_info(job, duration), result)
             yield job, names, None, duration
-
-
-def ensure_worker(specs: dict[str, str], device: str) -> None:
-    """Build this process's extractors for `specs` once (tasks of a long-lived Dask worker)."""
-    if _WORKER.get("specs") != (specs, device):
-        _init_worker(specs, device)
-        _WORKER["specs"] = (specs, device)
-
-
-def extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, FeatureInfo],
-                  journal: Path) -> list[Result]:
-    """Worker body: extract a chunk and write its good items as one journal part.
-
-    Workers write their own parts so item arrays never cross a pipe and parts are written in
-    parallel; the main process only counts what is done.
-    """
-    if not journal.is_dir():
-        raise StoreError(f"{journal}: journal folder not found on this worker; Dask workers "
-                         "must share the store's file system")
-    results: list[Result] = []
-    items: list[ItemInfo] = []
-    arrays: list[dict] = []
-    for job, names in chunk:
-        job, result, duration = _extract_one(job, names)
-        if isinstance(result, str):
-            results.append((job, names, result, 0.0))
-            continue
-        items.append(_item_info(job, duration))
-        arrays.append(check_item_arrays(journal, infos, items[-1], result))
-        results.append((job, names, None, duration))
-    if items:
-        write_journal_part(journal, items, infos, arrays, f"w{uuid.uuid4().hex}")
-    return results
-
-
-def chunk_jobs(todo: Sequence[tuple[Job, list[str]]], workers: int, checkpoint_every: int
-            ) -> list[Sequence[tuple[Job, list[str]]]]:
-    """At most `checkpoint_every` items each (the work a killed run can lose per worker), and
-    small enough for about 16 per worker so the progress bar moves and loads balance."""
-    size = max(1, min(checkpoint_every, -(-len(todo) // (max(1, workers) * 16))))
-    return [todo[i: i + size] for i in range(0, len(todo), size)]
 
 
 def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
@@ -360,7 +256,7 @@ def _run_workers(todo: Sequence[tuple[Job, list[str]]], specs: dict[str, str],
     # CUDA cannot be used after fork, so GPU extraction spawns fresh interpreters instead.
     spawn = device.startswith("cuda")
     ctx = mp.get_context("spawn" if spawn else "fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker,
                              initargs=(specs, device, None if spawn else lock_fd)) as pool:
         pending = set()
         queue = iter(chunks)

@@ -33,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from avtool.data.llp import (
+from avtool.errors import FormatError
+from avtool.formats.llp import (
     LLP_CLASSES,
     N_SEGMENTS,
     events_to_masks,
     read_llp_events,
     read_llp_weak,
 )
-from avtool.errors import FormatError
 
 __all__ = [
     "AvvpResult",

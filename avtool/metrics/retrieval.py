@@ -27,7 +27,7 @@ Ch. 9 for the optimistic variant):
   and ``MnR = mean(col) + 1``.
 * Counting never sorts and never builds a rank table: rows are read in chunks (any array-like
   with ``shape``, ``dtype`` and row slicing works: ndarray, ``np.memmap``, ``h5py.Dataset``,
-  ``avtool.data.similarity.NpyMatrix``) and each ground-truth score is compared with its row
+  ``avtool.formats.similarity.NpyMatrix``) and each ground-truth score is compared with its row
   (t2v) or column (v2t). Ground-truth scores are read as points when the source is an ndarray
   or has a ``points(rows, cols)`` method, else by one extra pass over the rows. Comparisons use the
   matrix's own dtype, so equal stored values tie exactly.

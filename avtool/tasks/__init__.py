@@ -13,12 +13,9 @@ trainers: Registry = Registry("task")
 def load_all() -> None:
     """Import every task module so `trainers` is complete (kept lazy: tasks import torch)."""
     import importlib
-    import pkgutil
 
-    import avtool.tasks as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"avtool.tasks.{module.name}")
+    for module in ("speaker.task", "avvp.task", "avvp.pretrain"):
+        importlib.import_module(f"avtool.tasks.{module}")
 
 
 def reject_unknown(task: str, options: dict, known: set[str]) -> None:

@@ -16,7 +16,7 @@ def tiny_speaker_corpus(speakers: int = 4, utterances: int = 3, seed: int = 3) -
     global _ROOT
     key = (speakers, utterances, seed)
     if key not in _CACHE:
-        from avtool.data.synth_speakers import synth_speakers
+        from avtool.synth.speakers import synth_speakers
 
         if _ROOT is None:
             _ROOT = Path(tempfile.mkdtemp(prefix="avtool-speakers-"))

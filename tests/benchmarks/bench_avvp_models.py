@@ -24,9 +24,9 @@ import time
 import numpy as np
 import torch
 
-from avtool.models.han import HanConfig, HanNet, variant_config
-from avtool.tasks.avvp import AvvpTask, predict_probs, resolve_hparams
-from avtool.tasks.avvp_data import ClipSet
+from avtool.tasks.avvp.data import ClipSet
+from avtool.tasks.avvp.han import HanConfig, HanNet, variant_config
+from avtool.tasks.avvp.task import AvvpTask, predict_probs, resolve_hparams
 
 DIMS = (128, 2048, 512)
 

@@ -29,7 +29,7 @@ from avtool.testing.timing import best_of
 def corpus_files(corpus: Path | None) -> tuple[list[Path], Path | None]:
     tmp = None
     if corpus is None:
-        from avtool.data.synth_speakers import synth_speakers
+        from avtool.synth.speakers import synth_speakers
 
         tmp = Path(tempfile.mkdtemp(prefix="bench-ge2e-"))
         corpus = tmp / "corpus"
@@ -53,7 +53,7 @@ def main() -> None:
     import torch
 
     from avtool.media.audio import audio_info, read_audio
-    from avtool.tasks.speaker_embedding import load_embedder
+    from avtool.tasks.speaker.embedders import load_embedder
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     from resemblyzer import VoiceEncoder, preprocess_wav

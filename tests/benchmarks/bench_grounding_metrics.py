@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from avtool.data.moments import MomentQuery, match_grounding, read_moment_predictions
+from avtool.formats.moments import MomentQuery, match_grounding, read_moment_predictions
 from avtool.metrics.temporal import IOU_THRESHOLDS, grounding_metrics
 
 N = 100_000

@@ -64,7 +64,7 @@ def _timed(fn, *args):
 CHILD_AVTOOL = textwrap.dedent("""
     import json, sys, time
     import numpy as np
-    from avtool.data.similarity import open_similarity
+    from avtool.formats.similarity import open_similarity
     from avtool.metrics.retrieval import retrieval_metrics
     qv = np.load(sys.argv[2])
     t0 = time.perf_counter()
@@ -126,7 +126,7 @@ def dense() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "sim.npy")
         np.save(path, sim)
-        from avtool.data.similarity import open_similarity
+        from avtool.formats.similarity import open_similarity
 
         t0 = time.perf_counter()
         with open_similarity(path) as m:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from avtool.metrics.verification import verification_metrics
-from avtool.tasks.speaker_scoring import score_trials
+from avtool.tasks.speaker.scoring import score_trials
 from avtool.testing.timing import best_of
 
 N_TRIALS = 1_000_000

@@ -18,8 +18,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from avtool.store import FeatureInfo, ItemInfo, open_store
-from avtool.store_writer import StoreWriter
+from avtool.store import FeatureInfo, ItemInfo, StoreWriter, open_store
 
 
 def bench_avtool(root: Path, items: int, frames: int, dim: int, block: np.ndarray) -> dict:

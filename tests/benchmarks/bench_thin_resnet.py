@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from avtool.features import build_extractor
-from avtool.models.speaker_net import build_speaker_net, count_parameters
-from avtool.models.speaker_zoo import SpeakerModelConfig
-from avtool.tasks.speaker import SpeakerEmbedder
-from avtool.testing.speaker_stores import speaker_wave
+from avtool.tasks.speaker.network import build_speaker_net, count_parameters
+from avtool.tasks.speaker.task import SpeakerEmbedder
+from avtool.tasks.speaker.testing import speaker_wave
+from avtool.tasks.speaker.zoo import SpeakerModelConfig
 
 N_UTT, SECONDS = 20, 4.0
 ROUNDS = 3

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from avtool.cli.app import app
 from avtool.store import open_store
-from avtool.testing.llp_fixtures import write_features, write_weak
+from avtool.tasks.avvp.testing import write_features, write_weak
 
 TRAIN = {"-0A9suni5YA_0_10": "Speech,Dog", "Ab_cD-ef_gh_30_40": "Car",
          "AP0061o0Nvk_101.8_111.8": "Cello,Violin_fiddle"}

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avtool.cli.app import app
-from avtool.data.synth_avvp_features import SynthFeaturesConfig, write_feature_corpus
+from avtool.tasks.avvp.synth_features import SynthFeaturesConfig, write_feature_corpus
 
 runner = CliRunner()
 

@@ -15,9 +15,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def media_run(tmp_path_factory):
     pytest.importorskip("avtool.media.video")
-    pytest.importorskip("avtool.data.synth_avvp_render")
-    from avtool.data.synth_avvp import SynthAvvpConfig, synth_avvp
+    pytest.importorskip("avtool.synth.avvp_render")
     from avtool.features.pipeline import extract_to_store, read_manifest
+    from avtool.synth.avvp import SynthAvvpConfig, synth_avvp
 
     root = tmp_path_factory.mktemp("avvp_media")
     synth_avvp(root, SynthAvvpConfig(clips=3, seed=2, width=64, height=64), workers=1)

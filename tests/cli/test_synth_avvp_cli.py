@@ -33,8 +33,8 @@ def test_synth_then_extract_features_store_contract(tmp_path):
 
     import numpy as np
 
-    from avtool.data.llp_store import FEATURE_NAMES, item_labels, item_split
     from avtool.store import open_store
+    from avtool.tasks.avvp.llp_store import FEATURE_NAMES, item_labels, item_split
 
     out = tmp_path / "avvp"
     result = runner.invoke(app, ["synth", "avvp", "--out", str(out), "--clips", "3", "--seed",

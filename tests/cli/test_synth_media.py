@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from avtool.cli.app import app
 from avtool.media.audio import read_audio
-from avtool.media.synth.sounds import sounds
-from avtool.media.synth.video import face_crops, sprites
 from avtool.media.video import read_frames, video_info
+from avtool.synth.sounds import sounds
+from avtool.synth.video import face_crops, sprites
 
 
 @pytest.fixture(scope="module")

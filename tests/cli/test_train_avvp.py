@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from avtool.cli.app import app
-from avtool.data.synth_avvp_features import SynthFeaturesConfig, write_feature_corpus
+from avtool.tasks.avvp.synth_features import SynthFeaturesConfig, write_feature_corpus
 
 runner = CliRunner()
 TINY = ["--d-model", "16", "--batch-size", "8"]
@@ -104,8 +104,7 @@ def test_errors_exit_2_one_line(corpus, tmp_path, extra, message):
 
 
 def test_store_without_llp_features(tmp_path):
-    from avtool.store import FeatureInfo, ItemInfo
-    from avtool.store_writer import StoreWriter
+    from avtool.store import FeatureInfo, ItemInfo, StoreWriter
 
     path = tmp_path / "other.h5"
     with StoreWriter(path, {"fbank": FeatureInfo("fbank", "fbank", {}, 100.0, (4,),

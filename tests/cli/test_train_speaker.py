@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from avtool import tasks
 from avtool.cli.app import app
-from avtool.testing.speaker_stores import make_speaker_store, speaker_wave, write_trials
+from avtool.tasks.speaker.testing import make_speaker_store, speaker_wave, write_trials
 from avtool.train import load_checkpoint
 
 runner = CliRunner()

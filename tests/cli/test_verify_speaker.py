@@ -13,7 +13,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from avtool.cli.app import app
-from avtool.data.voxceleb import read_scores, read_trials
+from avtool.formats.voxceleb import read_scores, read_trials
 from avtool.testing.speakers import tiny_speaker_corpus
 
 runner = CliRunner()
@@ -242,7 +242,7 @@ def test_cache_from_other_settings_is_refused(corpus, e_run, tmp_path):
 
 
 def test_help_names_the_calibrated_threshold():
-    from avtool.tasks.speaker_embedding import GE2E_THRESHOLD
+    from avtool.tasks.speaker.embedders import GE2E_THRESHOLD
 
     result = runner.invoke(app, ["verify-speaker", "--help"])
     assert result.exit_code == 0

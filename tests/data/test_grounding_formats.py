@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avtool.data.activitynet_captions import read_activitynet_captions
-from avtool.data.charades_sta import read_charades_sta
-from avtool.data.moments import match_grounding, read_durations, read_moment_predictions
 from avtool.errors import FormatError
+from avtool.formats.activitynet_captions import read_activitynet_captions
+from avtool.formats.charades_sta import read_charades_sta
+from avtool.formats.moments import match_grounding, read_durations, read_moment_predictions
 
 FIX = Path(__file__).parent.parent / "fixtures" / "grounding"
 

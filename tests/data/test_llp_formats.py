@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avtool.data.llp import (
+from avtool.errors import FormatError
+from avtool.formats.llp import (
     LLP_CLASSES,
     LLP_FEATURE_SHAPES,
     DenseEvent,
@@ -21,7 +22,6 @@ from avtool.data.llp import (
     read_llp_weak,
     write_llp_events,
 )
-from avtool.errors import FormatError
 
 FIX = Path(__file__).parent.parent / "fixtures" / "llp"
 IDX = {c: i for i, c in enumerate(LLP_CLASSES)}

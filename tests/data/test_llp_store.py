@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avtool.data.llp_store import (
+from avtool.errors import FormatError
+from avtool.store import open_store
+from avtool.tasks.avvp.llp_store import (
     FEATURE_NAMES,
     import_llp_features,
     item_labels,
@@ -13,9 +15,7 @@ from avtool.data.llp_store import (
     llp_label_files,
     split_of_file,
 )
-from avtool.errors import FormatError
-from avtool.store import open_store
-from avtool.testing.llp_fixtures import write_features, write_weak
+from avtool.tasks.avvp.testing import write_features, write_weak
 
 # LLP quirks: ids starting with '-', containing '_' and '-', fractional clip times.
 TRAIN = {"-0A9suni5YA_0_10": "Speech,Dog", "Ab_cD-ef_gh_30_40": "Car",

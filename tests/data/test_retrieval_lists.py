@@ -6,9 +6,9 @@ import h5py
 import numpy as np
 import pytest
 
-from avtool.data.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
-from avtool.data.similarity import NpyMatrix, open_similarity, parse_sim_spec
 from avtool.errors import FormatError
+from avtool.formats.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
+from avtool.formats.similarity import NpyMatrix, open_similarity, parse_sim_spec
 
 
 def _write(path, text):
@@ -54,7 +54,7 @@ def test_match_maps_rows_to_columns_and_names_every_mismatch():
 
 
 def read_pairs(pairs):
-    from avtool.data.retrieval_lists import GtPair
+    from avtool.formats.retrieval_lists import GtPair
 
     return [GtPair(c, v, i + 1) for i, (c, v) in enumerate(pairs)]
 

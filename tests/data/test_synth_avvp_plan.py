@@ -9,7 +9,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from avtool.data.llp import (
+from avtool.errors import ConfigError
+from avtool.formats.llp import (
     LLP_CLASSES,
     events_to_masks,
     llp_video_id,
@@ -17,13 +18,12 @@ from avtool.data.llp import (
     read_llp_events,
     read_llp_weak,
 )
-from avtool.data.synth_avvp import (
+from avtool.synth.avvp import (
     SynthAvvpConfig,
     plan_corpus,
     sample_runs,
     write_label_files,
 )
-from avtool.errors import ConfigError
 
 
 def test_plan_is_deterministic_and_llp_like():

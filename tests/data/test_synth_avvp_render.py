@@ -7,18 +7,18 @@ import json
 import numpy as np
 import pytest
 
-from avtool.data.llp import LLP_CLASSES, events_to_masks, read_llp_events, read_llp_weak
-from avtool.data.synth_avvp import SynthAvvpConfig, plan_corpus, synth_avvp
-from avtool.data.synth_avvp_render import (
+from avtool.errors import ConfigError
+from avtool.formats.llp import LLP_CLASSES, events_to_masks, read_llp_events, read_llp_weak
+from avtool.media.audio import read_audio
+from avtool.media.video import read_frames, video_info
+from avtool.synth.avvp import SynthAvvpConfig, plan_corpus, synth_avvp
+from avtool.synth.avvp_render import (
     CLASS_SOUNDS,
     class_sound,
     class_sprite,
     render_audio,
     render_frames,
 )
-from avtool.errors import ConfigError
-from avtool.media.audio import read_audio
-from avtool.media.video import read_frames, video_info
 
 CFG = SynthAvvpConfig(clips=6, seed=0)
 

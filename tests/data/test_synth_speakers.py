@@ -13,7 +13,8 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from avtool.cli.app import app
-from avtool.data.synth_speakers import (
+from avtool.formats.voxceleb import read_trials, read_voxceleb_dir, read_voxceleb_meta
+from avtool.synth.speakers import (
     SAMPLE_RATE,
     make_speakers,
     make_trials,
@@ -21,7 +22,6 @@ from avtool.data.synth_speakers import (
     reverberate,
     telephone,
 )
-from avtool.data.voxceleb import read_trials, read_voxceleb_dir, read_voxceleb_meta
 from avtool.testing.speakers import tiny_speaker_corpus
 
 runner = CliRunner()

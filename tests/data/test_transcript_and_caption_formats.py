@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from avtool.data.avsd import read_avsd_dialogs, read_coco_captions, read_coco_results
-from avtool.data.captions import load_captions, read_caption_tsv
-from avtool.data.kaldi_text import (
+from avtool.errors import FormatError
+from avtool.formats.avsd import read_avsd_dialogs, read_coco_captions, read_coco_results
+from avtool.formats.captions import load_captions, read_caption_tsv
+from avtool.formats.kaldi_text import (
     detect_transcript_format,
     read_kaldi_text,
     read_transcripts,
     read_utt2category,
 )
-from avtool.errors import FormatError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metrics"
 

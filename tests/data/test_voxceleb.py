@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from avtool.data.voxceleb import (
+from avtool.errors import FormatError
+from avtool.formats.voxceleb import (
     pair_scores,
     read_iden_split,
     read_scores,
@@ -19,7 +20,6 @@ from avtool.data.voxceleb import (
     voxceleb_speaker_root,
     write_scores,
 )
-from avtool.errors import FormatError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "speaker"
 

@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from avtool.media.synth.speech import synthesize
+from avtool.synth.speech import synthesize
 
 TEXT = "hello world number one"
 

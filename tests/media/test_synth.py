@@ -7,9 +7,9 @@ from typer.testing import CliRunner
 from avtool.cli.app import app
 from avtool.errors import ConfigError
 from avtool.media.audio import read_audio
-from avtool.media.synth.sounds import render_sound, sounds
-from avtool.media.synth.speech import synthesize
-from avtool.media.synth.video import (
+from avtool.synth.sounds import render_sound, sounds
+from avtool.synth.speech import synthesize
+from avtool.synth.video import (
     FACE_BOXES,
     draw_sprite,
     face_crops,

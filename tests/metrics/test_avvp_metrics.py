@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avtool.data.llp import LLP_CLASSES
+from avtool.formats.llp import LLP_CLASSES
 from avtool.metrics.avvp import (
     METRICS,
     clip_f1,

@@ -6,8 +6,14 @@ import pytest
 import torch
 
 from avtool.errors import ConfigError
-from avtool.models.avvp_variants import GlobalContextAttention, ModalityDiscriminator, grad_reverse
-from avtool.models.han import HanConfig, HanNet, canonical_variant, parse_variant, variant_config
+from avtool.tasks.avvp.blocks import GlobalContextAttention, ModalityDiscriminator, grad_reverse
+from avtool.tasks.avvp.han import (
+    HanConfig,
+    HanNet,
+    canonical_variant,
+    parse_variant,
+    variant_config,
+)
 
 SMALL = HanConfig(audio_dim=6, frame_dim=5, motion_dim=4, classes=7, d_model=16, ffn=16)
 VARIANTS = ["han", "base", "base+gcaa", "base+adv+skip", "base+adv+skip+gcaa", "han+adv+gcaa"]

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from avtool.errors import UnknownNameError
-from avtool.models.losses import (
+from avtool.nn.losses import (
     AMSoftmaxHead,
     ContrastiveLoss,
     RelationLoss,
@@ -15,16 +15,16 @@ from avtool.models.losses import (
     hardest_positives,
     pair_distances,
 )
-from avtool.models.pooling import GhostVLAD, NetVLAD, TemporalAveragePool
-from avtool.models.resnet_speaker import ResNetTrunk
-from avtool.models.speaker_net import (
+from avtool.nn.pooling import GhostVLAD, NetVLAD, TemporalAveragePool
+from avtool.tasks.speaker.network import (
     SpeakerNet,
     SpeakerTrainModel,
     build_speaker_net,
     count_parameters,
 )
-from avtool.models.speaker_zoo import SpeakerModelConfig, pools, trunks
-from avtool.models.vggvox import VGGMTrunk
+from avtool.tasks.speaker.resnet import ResNetTrunk
+from avtool.tasks.speaker.vggvox import VGGMTrunk
+from avtool.tasks.speaker.zoo import SpeakerModelConfig, pools, trunks
 
 # Table 2.6 as written (no batch norm), fc7 1024 and a 1,251-way fc8: the digest's count.
 VGG_M_TABLE_2_6_PARAMS = 17_898_531

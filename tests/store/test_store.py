@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from avtool.errors import StoreError
-from avtool.store import FeatureInfo, ItemInfo, check_store, open_store
-from avtool.store_writer import StoreWriter
+from avtool.store import FeatureInfo, ItemInfo, StoreWriter, check_store, open_store
 
 FBANK = FeatureInfo("fbank", "fbank", {"num_mel_bins": 4}, 100.0, (4,), "float32")
 
@@ -161,7 +160,7 @@ def test_store_survives_pickling_for_dataloader_workers(tmp_path):
 
 
 def test_shards_read_as_one_and_merge(tmp_path):
-    from avtool.store_set import merge_stores
+    from avtool.store import merge_stores
 
     rng = np.random.default_rng(0)
     arrays = {}

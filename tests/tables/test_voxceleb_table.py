@@ -1,6 +1,6 @@
 """The synthetic VoxCeleb table prints ours and the paper's numbers apart, labelled."""
 
-from avtool.tables.voxceleb import MODELS, PAPER, Plan, render
+from avtool.tasks.speaker.table import MODELS, PAPER, Plan, render
 
 
 def test_render_labels_our_and_paper_columns(capsys):

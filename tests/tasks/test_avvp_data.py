@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avtool.data.llp import LLP_CLASSES, read_llp_weak
-from avtool.data.synth_avvp_features import SynthFeaturesConfig, write_feature_corpus
 from avtool.errors import ConfigError, FormatError, StoreError
-from avtool.store import FeatureInfo, ItemInfo, open_store
-from avtool.store_writer import StoreWriter
-from avtool.tasks.avvp_data import load_clips, load_validation
+from avtool.formats.llp import LLP_CLASSES, read_llp_weak
+from avtool.store import FeatureInfo, ItemInfo, StoreWriter, open_store
+from avtool.tasks.avvp.data import load_clips, load_validation
+from avtool.tasks.avvp.synth_features import SynthFeaturesConfig, write_feature_corpus
 
 
 @pytest.fixture(scope="module")

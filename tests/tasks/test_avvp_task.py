@@ -9,8 +9,11 @@ import pytest
 import torch
 
 from avtool.errors import ConfigError
-from avtool.models.han import HanOutput
-from avtool.tasks.avvp import (
+from avtool.tasks.avvp.data import ClipSet
+from avtool.tasks.avvp.han import HanOutput
+from avtool.tasks.avvp.parse import masks_to_events
+from avtool.tasks.avvp.pretrain import AvgConfig, avg_loss, pseudo_truth
+from avtool.tasks.avvp.task import (
     HPARAMS,
     AvvpHparams,
     avvp_loss,
@@ -19,9 +22,6 @@ from avtool.tasks.avvp import (
     resolve_hparams,
     smooth_targets,
 )
-from avtool.tasks.avvp_data import ClipSet
-from avtool.tasks.avvp_parse import masks_to_events
-from avtool.tasks.avvp_pretrain import AvgConfig, avg_loss, pseudo_truth
 
 
 def test_label_smoothing_targets():
@@ -106,7 +106,7 @@ def test_presets():
 
 
 def test_lr_schedule_steps_per_epoch():
-    from avtool.tasks.avvp import AvvpTask
+    from avtool.tasks.avvp.task import AvvpTask
 
     clips = ClipSet(["a"], np.zeros((1, 10, 3), np.float32), np.zeros((1, 10, 3), np.float32),
                     np.zeros((1, 10, 3), np.float32), np.zeros((1, 25), np.float32))

@@ -10,14 +10,19 @@ import pytest
 import torch
 
 from avtool.errors import ConfigError, MediaError
-from avtool.models.ge2e import GE2EEncoder, GE2EMel, load_pretrained_ge2e, slaney_mel_filterbank
-from avtool.tasks.speaker_embedding import (
+from avtool.tasks.speaker.embedders import (
     GE2E_THRESHOLD,
     Embedder,
     load_embedder,
     normalize_volume,
     partial_slices,
     trim_long_silences,
+)
+from avtool.tasks.speaker.ge2e_net import (
+    GE2EEncoder,
+    GE2EMel,
+    load_pretrained_ge2e,
+    slaney_mel_filterbank,
 )
 
 SR = 16_000
@@ -141,7 +146,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "speaker"
 def speech_wavs():
     """The demo recordings (espeak-ng voices with noise) and one clean synthetic sentence."""
     from avtool.media.audio import read_audio
-    from avtool.media.synth.speech import synthesize
+    from avtool.synth.speech import synthesize
 
     wavs = [read_audio(EXAMPLES / f"{name}.wav", 16000)[0]
             for name in ("same_a", "same_b", "other")]

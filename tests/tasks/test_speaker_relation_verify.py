@@ -10,14 +10,13 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from avtool.cli.app import app
-from avtool.data.voxceleb import read_scores
 from avtool.errors import ConfigError
-from avtool.store import ItemInfo, open_store
-from avtool.store_writer import StoreWriter
-from avtool.tasks.speaker import build_task, load_embedder
-from avtool.tasks.speaker_cache import feature_info
-from avtool.tasks.speaker_verify import read_speech, verify_pair, verify_trials
-from avtool.testing.speaker_stores import make_speaker_store, speaker_wave
+from avtool.formats.voxceleb import read_scores
+from avtool.store import ItemInfo, StoreWriter, open_store
+from avtool.tasks.speaker.cache import feature_info
+from avtool.tasks.speaker.task import build_task, load_embedder
+from avtool.tasks.speaker.testing import make_speaker_store, speaker_wave
+from avtool.tasks.speaker.verify import read_speech, verify_pair, verify_trials
 from avtool.train import TrainConfig, fit
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from avtool.errors import ConfigError, FormatError
-from avtool.tasks.speaker_scoring import evaluate_trials, score_trials, trial_index
+from avtool.tasks.speaker.scoring import evaluate_trials, score_trials, trial_index
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "speaker"
 

@@ -6,14 +6,14 @@ import torch
 
 from avtool.errors import ConfigError, FormatError, ModelError, StoreError
 from avtool.store import ItemInfo, open_store
-from avtool.tasks.speaker import (
+from avtool.tasks.speaker.data import PKBatchSampler, speaker_of, trial_path_to_id
+from avtool.tasks.speaker.task import (
     build_task,
     embed_spectrograms,
     load_embedder,
     lr_factor,
 )
-from avtool.tasks.speaker_data import PKBatchSampler, speaker_of, trial_path_to_id
-from avtool.testing.speaker_stores import make_speaker_store, speaker_wave, write_trials
+from avtool.tasks.speaker.testing import make_speaker_store, speaker_wave, write_trials
 from avtool.train import TrainConfig, fit, load_checkpoint
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from avtool.errors import ConfigError
-from avtool.tasks.speaker_snorm import cohort_stats, snorm_scores
-from avtool.tasks.speaker_verify import (
+from avtool.tasks.speaker.snorm import cohort_stats, snorm_scores
+from avtool.tasks.speaker.verify import (
     check_tta,
     crop_waveform,
     default_cache,

@@ -10,4 +10,6 @@ app = typer.Typer(
 )
 
 # One import per task; each module adds its command to `app`.
-from avtool.cli.evaluate import avvp, captioning, grounding, retrieval, speaker, transcription  # noqa: E402,F401
+from avtool.cli.evaluate import captioning, grounding, retrieval, transcription  # noqa: E402,F401
+from avtool.tasks.avvp.cli import evaluate as _avvp  # noqa: E402,F401
+from avtool.tasks.speaker.cli import evaluate as _speaker  # noqa: E402,F401

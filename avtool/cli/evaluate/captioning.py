@@ -72,9 +72,9 @@ def captioning(
     Example: avtool evaluate captioning --hyp result.json --ref test_set4DSTC7-AVSD_multiref.json
     --last-only --json
     """
-    from avtool.cli import render
-    from avtool.data.captions import load_captions
+    from avtool import console
     from avtool.errors import FormatError
+    from avtool.formats.captions import load_captions
     from avtool.metrics.captioning import StopwordFilter, caption_scores
 
     hyps, refs, formats = load_captions(hyp, ref, last_only=last_only)
@@ -89,14 +89,14 @@ def captioning(
                f"{_examples(extra)}")
         if strict:
             raise FormatError(msg + " (--strict)")
-        render.stderr.print(f"warning: {msg} (not scored)")
+        console.stderr.print(f"warning: {msg} (not scored)")
     filt = StopwordFilter.load(stopwords) if stopwords else None
     if meteor:
-        render.stderr.print("starting METEOR 1.5 (JVM)...")
+        console.stderr.print("starting METEOR 1.5 (JVM)...")
     scores = caption_scores(hyps, refs, tokenizer=tokenizer.value, stopwords=filt,
                             stopwords_on=stopwords_on.value, meteor=meteor)
     if meteor and scores.meteor is None:
-        render.stderr.print(f"warning: METEOR {scores.meteor_note}; reporting the others")
+        console.stderr.print(f"warning: METEOR {scores.meteor_note}; reporting the others")
     out = scores.to_dict(per_item=per_item)
     out["formats"] = formats
     if append:
@@ -106,19 +106,19 @@ def captioning(
         row["stopwords"] = (None if filt is None else
                             f"{filt.name}:{filt.sha1[:12]}:{stopwords_on.value}")
         row["extra_hypotheses"] = len(extra)
-        render.append_row(append, name or str(hyp), row)
+        console.append_row(append, name or str(hyp), row)
     if as_json:
-        render.print_json(out)
+        console.print_json(out)
         return
     metrics = ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
     stop_txt = ("none" if filt is None else
                 f"{filt.name} (sha1 {filt.sha1[:12]}, on {stopwords_on.value})")
     caption = (f"{out['hypotheses']} hypotheses, {out['references']} references; tokenizer "
                f"{scores.tokenizer}; stopwords {stop_txt}; METEOR: {scores.meteor_note}")
-    render.print_table([[("n/a" if out[m] is None else out[m]) for m in metrics]], metrics,
+    console.print_table([[("n/a" if out[m] is None else out[m]) for m in metrics]], metrics,
                        title="Caption metrics (coco-caption)", caption=caption)
     if per_item:
-        render.print_table(
+        console.print_table(
             [[it["id"], it["ROUGE-L"], it["CIDEr"], "n/a" if it["METEOR"] is None
               else it["METEOR"]] for it in out["items"]],
             ["id", "ROUGE-L", "CIDEr", "METEOR"], title="Per item")

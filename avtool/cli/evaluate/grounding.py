@@ -74,10 +74,10 @@ def grounding(
     Example: avtool evaluate grounding --pred pred.tsv --gt charades_sta_test.txt
     --durations durations.tsv --iou 0.3,0.5,0.7 --json
     """
-    from avtool.cli import render
-    from avtool.data.activitynet_captions import read_activitynet_captions
-    from avtool.data.charades_sta import read_charades_sta
-    from avtool.data.moments import (
+    from avtool import console
+    from avtool.formats.activitynet_captions import read_activitynet_captions
+    from avtool.formats.charades_sta import read_charades_sta
+    from avtool.formats.moments import (
         match_grounding,
         read_durations,
         read_moment_predictions,
@@ -104,7 +104,7 @@ def grounding(
     result = grounding_metrics(
         inputs.gt, inputs.pred, inputs.pred_query, inputs.pred_rank, duration=inputs.duration,
         thresholds=thresholds, rule=iou_rule.value, ns=ns if preds.rank is not None else (1,))
-    _report(result, inputs, render.stderr)
+    _report(result, inputs, console.stderr)
 
     if per_video is not None:
         rows = per_group(result, [q.video_id for q in inputs.queries])
@@ -114,9 +114,9 @@ def grounding(
         write_tsv(per_query, *_per_query_rows(result, inputs))
     out = result.to_dict()
     if append:
-        render.append_row(append, name or str(pred), out)
+        console.append_row(append, name or str(pred), out)
     if as_json:
-        render.print_json(out)
+        console.print_json(out)
         return
     rows = []
     for j, m in enumerate(result.thresholds):
@@ -124,7 +124,7 @@ def grounding(
                      *(result.recall[i][j] for i in range(len(result.ns)))])
     rows.append(["mIoU", result.miou, *([""] * (len(result.ns) - 1))])
     c = out["counts"]
-    render.print_table(
+    console.print_table(
         rows, ["", *(f"R@{n}" for n in result.ns)], title="grounding",
         caption=f"{c['queries']} queries, {c['missing']} without prediction (scored 0); "
         f"clipped to [0, duration]: {c['pred_clipped']} predictions, {c['gt_clipped']} ground "

@@ -46,10 +46,10 @@ def retrieval(
     Example: avtool evaluate retrieval --sim sims.npy --query-ids queries.txt
     --video-ids videos.txt --gt gt.tsv --json
     """
-    from avtool.cli import render
-    from avtool.data.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
-    from avtool.data.similarity import open_similarity
+    from avtool import console
     from avtool.errors import FormatError
+    from avtool.formats.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
+    from avtool.formats.similarity import open_similarity
     from avtool.metrics.retrieval import retrieval_metrics, summarize_runs
 
     qids = read_id_list(query_ids)
@@ -69,9 +69,9 @@ def retrieval(
     out = summary.to_dict()
     if append:
         row = {k: v for k, v in out.items() if k != "runs"}
-        render.append_row(append, name or ",".join(sim), row)
+        console.append_row(append, name or ",".join(sim), row)
     if as_json:
-        render.print_json(out)
+        console.print_json(out)
         return
     rows = []
     for key in summary.mean["t2v"]:
@@ -82,7 +82,7 @@ def retrieval(
         rows.append(cells)
     c = out["counts"]
     runs = f"mean ± std over {len(results)} runs; " if len(results) > 1 else ""
-    render.print_table(
+    console.print_table(
         rows, ["metric", "text→video", "video→text"], title="retrieval",
         caption=f"{runs}{c['t2v_queries']} captions x {c['videos']} videos, "
         f"{c['v2t_queries']} videos with captions; ties: {ties.value}; R@K in %")

@@ -56,14 +56,14 @@ def transcription(
     Example: avtool evaluate transcription --hyp hyp.txt --ref ref.txt --categories utt2noise
     --normalize basic --json
     """
-    from avtool.cli import render
-    from avtool.data.kaldi_text import read_transcripts, read_utt2category
+    from avtool import console
     from avtool.errors import FormatError
+    from avtool.formats.kaldi_text import read_transcripts, read_utt2category
     from avtool.metrics.text import error_rates, format_alignment
 
     hyps, refs, used = read_transcripts(hyp, ref, fmt.value)
     if fmt is TranscriptFormat.auto:
-        render.stderr.print(f"reading {hyp} and {ref} as {used} transcripts (auto-detected; "
+        console.stderr.print(f"reading {hyp} and {ref} as {used} transcripts (auto-detected; "
                             "--format to override)")
     cats = read_utt2category(categories) if categories is not None else None
     if cats is not None:
@@ -86,10 +86,10 @@ def transcription(
     except ValueError as err:
         raise FormatError(f"{ref}: {err}") from None
     if missing:
-        render.stderr.print(f"warning: {len(missing)} reference utterances have no hypothesis "
+        console.stderr.print(f"warning: {len(missing)} reference utterances have no hypothesis "
                             f"(counted as deletions): {_examples(missing)}")
     if extra:
-        render.stderr.print(f"warning: {len(extra)} hypothesis ids are not in {ref} (not "
+        console.stderr.print(f"warning: {len(extra)} hypothesis ids are not in {ref} (not "
                             f"scored): {_examples(extra)}")
     out = result.to_dict(alignments=alignments)
     out["format"] = used
@@ -99,9 +99,9 @@ def transcription(
                                                         "normalization_steps")}
         row["missing_hypotheses"] = len(result.missing_hypotheses)
         row["extra_hypotheses"] = len(result.extra_hypotheses)
-        render.append_row(append, name or str(hyp), row)
+        console.append_row(append, name or str(hyp), row)
     if as_json:
-        render.print_json(out)
+        console.print_json(out)
         return
 
     def row(label, d):
@@ -114,10 +114,10 @@ def transcription(
     caption = (f"normalisation {result.normalization.name}; {used} transcripts; "
                f"{len(result.missing_hypotheses)} missing, {len(result.extra_hypotheses)} "
                "extra hypotheses")
-    render.print_table(rows, ["set", "utts", "ref words", "S", "D", "I", "WER %", "CER %",
+    console.print_table(rows, ["set", "utts", "ref words", "S", "D", "I", "WER %", "CER %",
                               "MER %", "WIL %"],
                        title="Transcription error rates", caption=caption)
     if alignments:
         for utt in result.utterances:
-            render.stdout.print(format_alignment(utt), markup=False, highlight=False)
-            render.stdout.print("")
+            console.stdout.print(format_alignment(utt), markup=False, highlight=False)
+            console.stdout.print("")

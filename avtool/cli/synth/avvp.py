@@ -34,10 +34,10 @@ def avvp(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from avtool.cli.render import print_json, print_table
-    from avtool.cli.render import stderr as err_console
-    from avtool.data.synth_avvp import SynthAvvpConfig, synth_avvp
+    from avtool.console import print_json, print_table
+    from avtool.console import stderr as err_console
     from avtool.errors import ConfigError
+    from avtool.synth.avvp import SynthAvvpConfig, synth_avvp
 
     try:
         width, height = (int(v) for v in size.lower().split("x"))

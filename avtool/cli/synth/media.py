@@ -22,8 +22,8 @@ def media(
     Example:
       avtool synth media --out examples/media --seed 0
     """
-    from avtool.cli.render import print_json, print_table
-    from avtool.media.synth.examples import make_example_media
+    from avtool.console import print_json, print_table
+    from avtool.synth.examples import make_example_media
 
     description = make_example_media(out, seed)
     if as_json:

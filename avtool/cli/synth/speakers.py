@@ -32,18 +32,18 @@ def speakers(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
-    from avtool.cli import render
-    from avtool.data.synth_speakers import synth_speakers
+    from avtool import console
+    from avtool.synth.speakers import synth_speakers
 
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), console=render.stderr, transient=True) as bar:
+                  MofNCompleteColumn(), console=console.stderr, transient=True) as bar:
         task = bar.add_task("utterances", total=n_speakers * n_utterances)
         result = synth_speakers(out, n_speakers, n_utterances, seed, workers,
                                 progress=lambda n: bar.advance(task, n))
     if as_json:
-        render.print_json(result.to_dict())
+        console.print_json(result.to_dict())
         return
     rows = [(f"trials_{k}.txt", t, n) for k, (t, n) in result.trial_counts.items()]
-    render.print_table(rows, ["trial list", "target", "non-target"],
+    console.print_table(rows, ["trial list", "target", "non-target"],
                        title=f"{result.out}: {len(result.speakers)} speakers, "
                        f"{result.n_utterances} utterances, {result.seconds:.0f} s")

@@ -1,1 +1,0 @@
-"""Readers for public dataset formats and synthetic corpus generators."""

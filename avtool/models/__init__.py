@@ -1,1 +1,0 @@
-"""Models: nn.Modules only, one file per family (ge2e, vggvox, ...)."""

@@ -1,1 +1,0 @@
-"""Paper-table builders: `python -m avtool.tables.<name> --workdir build/<name>`."""

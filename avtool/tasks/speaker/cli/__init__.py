@@ -1,0 +1,1 @@
+"""The speaker task's commands: `verify-speaker`, `evaluate speaker`, `train speaker` options."""

@@ -1,0 +1,285 @@
+"""Speaker verification task (VGGVox family): ``avtool train --task speaker``.
+
+Checkpoints it writes are used through :func:`load_embedder` (defined in
+:mod:`avtool.tasks.speaker.predictor`, re-exported here), which ``avtool verify-speaker
+--model RUN_DIR`` calls.
+
+Training (see :mod:`avtool.tasks.speaker.data` for labels, crops, batches and trial mapping):
+
+* model = trunk (``--model``) + aggregation (``--pool``) + embedding layer + loss head
+  (``--loss``), from :mod:`avtool.tasks.speaker.zoo`;
+* Adam, lr 1e-3. ``--lr-schedule thesis`` (default): divide by 10 every 36 epochs (§2.6.3).
+  ``--lr-schedule code``: the released Keras code's ``step_decay`` (two cycles of ×1, ×0.1, ×0.01
+  over the two halves of the run, switching at 50% and 80% of each half) with L2 weight decay
+  1e-4;
+* validation (``--val-trials`` + ``--val-store``): whole-utterance embeddings of the trial files,
+  cosine scores (relation models: the mean of the cosine and the relation probability), EER and
+  minDCF (P_target 0.01) after every epoch; the best EER is kept as ``best.pt`` and its EER
+  threshold is stored in the checkpoint for ``verify-speaker``;
+* two-stage recipes (softmax pre-training, then contrastive or relation training):
+  ``--init RUN_DIR`` starts from another speaker checkpoint's network weights (the new
+  projection / relation branch start fresh); with ``--loss relation`` the trunk up to conv4 is
+  then frozen, as in the thesis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avtool.config import config_to_dict
+from avtool.errors import ConfigError, ModelError
+from avtool.tasks import reject_unknown, trainers
+from avtool.tasks.speaker.data import FEATURE
+from avtool.tasks.speaker.predictor import (
+    MODEL_TAG,
+    SpeakerEmbedder,
+    embed_spectrograms,
+    load_embedder,
+    load_net_weights,
+    pair_scores,
+)
+from avtool.tasks.speaker.zoo import PAIR_LOSSES, SpeakerModelConfig, trunks
+
+__all__ = ["SpeakerEmbedder", "SpeakerTask", "build_task", "embed_spectrograms", "load_embedder",
+           "lr_factor", "pair_scores", "train"]
+
+log = logging.getLogger(__name__)
+
+LR_SCHEDULES = ("thesis", "code")
+MODEL_OPTIONS = {"model", "pool", "loss", "emb_dim", "clusters", "ghost_clusters", "width",
+                 "am_margin", "am_scale", "contrastive_margin"}
+TRAIN_OPTIONS = {"crop_seconds", "utts_per_speaker", "lr_schedule", "val_trials", "val_store",
+                 "init"}
+
+
+@dataclass(frozen=True)
+class SpeakerTrainConfig:
+    crop_seconds: float = 2.5
+    utts_per_speaker: int = 2
+    lr: float = 1e-3
+    lr_schedule: str = "thesis"
+    val_trials: str | None = None
+    val_store: str | None = None
+    init: str | None = None
+
+
+def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
+    """Learning-rate multiplier for a 0-based ``epoch`` of ``epochs``."""
+    if schedule == "thesis":
+        return 0.1 ** (epoch // 36)
+    half = epochs // 2
+    s1, s2 = int(half * 0.5), int(half * 0.8)
+    s4 = half + s1
+    milestones = (s1, s2, half, s4, s4 + (s2 - s1), epochs)
+    for milestone, gamma in zip(milestones, (1.0, 0.1, 0.01, 1.0, 0.1, 0.01), strict=True):
+        if epoch < milestone:
+            return gamma
+    return 0.01
+
+
+def _feature_dict(info) -> dict[str, Any]:
+    return {"name": info.name, "extractor": info.extractor, "config": dict(info.config),
+            "frame_rate": float(info.frame_rate), "frame_shape": [int(x) for x in info.frame_shape],
+            "dtype": info.dtype, "model_checksum": info.model_checksum}
+
+
+class SpeakerTask:
+    """The TrainTask of ``avtool train --task speaker``."""
+
+    name = "speaker"
+    selection = ("eer", "min")
+
+    def __init__(self, store: str | Path, model: SpeakerModelConfig,
+                 train: SpeakerTrainConfig) -> None:
+        from avtool.store import open_store
+        from avtool.tasks.speaker.data import TrainingItems
+
+        self.store_path = str(store)
+        self.items = TrainingItems.from_store(open_store(store))
+        info = self.items.store.feature_info(FEATURE)
+        if len(info.frame_shape) != 1:
+            raise ConfigError(f"{store}: {FEATURE!r} frames have shape {info.frame_shape}; "
+                              "expected one spectrogram column per frame")
+        self.feature = info
+        self.model_config = dataclasses.replace(model, n_bins=int(info.frame_shape[0]))
+        self.config = train
+        self.crop = max(1, int(round(train.crop_seconds * info.frame_rate)))
+        wanted = trunks.get(model.model).feature
+        variant = "vgg-m" if "vgg-m" in wanted else "thin-resnet"
+        if info.config.get("variant", variant) != variant:
+            log.warning("%s: the store's spectrogram is variant=%s; %s was designed for %s",
+                        store, info.config.get("variant"), model.model, wanted)
+        if model.loss in PAIR_LOSSES and train.utts_per_speaker < 2:
+            raise ConfigError(f"--loss {model.loss} needs --utts-per-speaker of at least 2")
+        self.threshold: float | None = None
+        self._val = self._load_val() if train.val_trials or train.val_store else None
+
+    # -- data -------------------------------------------------------------------------------
+    def _load_val(self):
+        from avtool.formats.voxceleb import read_trials
+        from avtool.store import open_store
+        from avtool.tasks.speaker.data import val_ids
+
+        if not (self.config.val_trials and self.config.val_store):
+            raise ConfigError("give both --val-trials and --val-store (or neither)")
+        trials = read_trials(self.config.val_trials)
+        if trials.n_target == 0 or trials.n_nontarget == 0:
+            raise ConfigError(f"{trials.path}: validation needs target and non-target trials")
+        store = open_store(self.config.val_store)
+        info = store.feature_info(FEATURE)
+        if not info.same_recipe(self.feature):
+            raise ConfigError(f"{self.config.val_store}: its {FEATURE!r} was made with other "
+                              f"parameters than the training store's ({info.config} vs "
+                              f"{self.feature.config})")
+        return trials, store, val_ids(store, trials.path1, trials.path2, str(trials.path))
+
+    def train_loader(self, batch_size: int, workers: int, seed: int, rank: int, world: int):
+        from avtool.tasks.speaker.data import CropDataset, PKBatchSampler
+
+        sampler = PKBatchSampler(self.items.labels, self.items.lengths, batch_size,
+                                 self.config.utts_per_speaker, self.crop, seed, rank, world)
+        return _Loader(CropDataset(self.items, self.crop), sampler, workers)
+
+    # -- model ------------------------------------------------------------------------------
+    def build_model(self):
+        from avtool.tasks.speaker.network import SpeakerTrainModel
+
+        freeze = self.model_config.loss == "relation" and self.config.init is not None
+        model = SpeakerTrainModel(self.model_config, len(self.items.speakers), freeze)
+        if self.config.init:
+            load_net_weights(model.net, self.config.init, self.model_config)
+        return model
+
+    def training_step(self, model, batch, device: str):
+        x, y = batch
+        loss, acc = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
+        return loss, {"acc": float(acc)}
+
+    def configure_optimizers(self, model, steps_per_epoch: int, epochs: int):
+        import torch
+
+        params = [p for p in model.parameters() if p.requires_grad]
+        decay = 1e-4 if self.config.lr_schedule == "code" else 0.0
+        optimizer = torch.optim.Adam(params, lr=self.config.lr, weight_decay=decay)
+        schedule, per_epoch = self.config.lr_schedule, max(1, steps_per_epoch)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: lr_factor(schedule, step // per_epoch, epochs))
+        return optimizer, scheduler
+
+    def validate(self, model, device: str) -> dict[str, float]:
+        if self._val is None:
+            return {}
+        from avtool.metrics.verification import verification_metrics
+
+        trials, store, mapping = self._val
+        keys = sorted(mapping)
+        net = model.net
+        emb = embed_spectrograms(net, [store.read(mapping[k], FEATURE) for k in keys], device)
+        row = {k: i for i, k in enumerate(keys)}
+        a = np.array([row[p] for p in trials.path1])
+        b = np.array([row[p] for p in trials.path2])
+        scores = pair_scores(net, emb, a, b, device)
+        result = verification_metrics(scores, trials.labels, trial_list_sha256=trials.sha256)
+        thr = result.eer_threshold
+        self.threshold = float(thr) if math.isfinite(thr) else None
+        return {"eer": float(result.eer), "min_dcf": float(result.min_dcf[0].min_dcf)}
+
+    def checkpoint_spec(self) -> dict[str, Any]:
+        train = {k: v for k, v in dataclasses.asdict(self.config).items()}
+        return {
+            "model": config_to_dict(self.model_config, MODEL_TAG),
+            "feature": _feature_dict(self.feature),
+            "speakers": list(self.items.speakers),
+            "crop_frames": int(self.crop),
+            "train": train,
+            "train_store": self.store_path,
+            "threshold": self.threshold,
+            "threshold_source": (f"EER threshold on {self.config.val_trials}"
+                                 if self.threshold is not None else None),
+        }
+
+    def check_resume(self, out_dir: str | Path) -> None:
+        """A resumed run must have the model and speakers of the checkpoint it continues."""
+        from avtool.train import load_checkpoint
+
+        last = Path(out_dir) / "last.pt"
+        if not last.exists():
+            return  # the trainer reports "nothing to resume"
+        spec = load_checkpoint(last).get("spec", {})
+        mine = self.checkpoint_spec()
+        for key in ("model", "speakers"):
+            if spec.get(key) != mine[key]:
+                raise ModelError(f"{last}: --resume with a different {key} than the checkpoint "
+                                 f"(checkpoint: {_short(spec.get(key))}; now: {_short(mine[key])})")
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+class _Loader:
+    """DataLoader over P×K batches with ``set_epoch`` and ``len``."""
+
+    def __init__(self, dataset, sampler, workers: int) -> None:
+        self.dataset, self.sampler, self.workers = dataset, sampler, workers
+
+    def set_epoch(self, epoch: int) -> None:
+        self.sampler.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+    def __iter__(self):
+        from torch.utils.data import DataLoader
+
+        return iter(DataLoader(self.dataset, batch_sampler=self.sampler,
+                               num_workers=self.workers))
+
+
+# --------------------------------------------------------------------------- CLI entry
+
+
+def build_task(options: dict[str, Any]) -> SpeakerTask:
+    """Resolve ``avtool train`` options (unset ones absent) into a :class:`SpeakerTask`."""
+    reject_unknown("speaker", options, MODEL_OPTIONS | TRAIN_OPTIONS)
+    model_name = options.get("model", SpeakerModelConfig.model)
+    entry = trunks.get(model_name)
+    model_kw = {k: options[k] for k in MODEL_OPTIONS if k in options}
+    model_kw.setdefault("emb_dim", entry.emb_dim)
+    pool = model_kw.get("pool", SpeakerModelConfig.pool)
+    if "ghost_clusters" in options and pool != "ghostvlad":
+        raise ConfigError(f"--ghost-clusters applies to --pool ghostvlad, not {pool}")
+    if "clusters" in options and pool == "tap":
+        raise ConfigError("--clusters applies to --pool netvlad or ghostvlad, not tap")
+    model = SpeakerModelConfig(**model_kw)
+    schedule = options.get("lr_schedule", "thesis")
+    if schedule not in LR_SCHEDULES:
+        raise ConfigError(f"--lr-schedule {schedule!r}: choose {' or '.join(LR_SCHEDULES)}")
+    train_kw = {k: options[k] for k in TRAIN_OPTIONS if k in options}
+    train_kw = {k: str(v) if isinstance(v, Path) else v for k, v in train_kw.items()}
+    train_kw.setdefault("crop_seconds", entry.crop_seconds)
+    if options.get("lr") is not None:
+        train_kw["lr"] = float(options["lr"])
+    default_k = SpeakerTrainConfig.utts_per_speaker
+    if train_kw.get("utts_per_speaker", default_k) < 1 or train_kw["crop_seconds"] <= 0:
+        raise ConfigError("--utts-per-speaker and --crop-seconds must be positive")
+    return SpeakerTask(options["store"], model, SpeakerTrainConfig(**train_kw))
+
+
+@trainers.register("speaker")
+def train(options: dict[str, Any], config, out_dir: str | Path, resume: bool):
+    """Entry point of ``avtool train --task speaker``."""
+    from avtool.train import fit
+
+    task = build_task(options)
+    if resume:
+        task.check_resume(out_dir)
+    return fit(task, config, out_dir, resume)
