@@ -1,22 +1,31 @@
-"""The list of registered subcommands, in pipeline order. A subcommand is listed when it works."""
+"""The registered subcommands, in pipeline order. A subcommand is listed when it works.
+
+Task commands come from each task folder's ``cli`` package (its ``COMMANDS`` list), in the
+order of `avtool.tasks.TASKS`; `avtool train TASK` is built from each task's Options.
+"""
 
 from __future__ import annotations
+
+import importlib
+import importlib.util
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    from avtool.cli import evaluate, extract_features, list_names, store, synth, train
+    from avtool.cli import evaluate, extract_features, import_data, list_names, store, synth, train
+    from avtool.tasks import task_packages
 
     app.add_typer(synth.app, name="synth")
     app.command("extract-features")(extract_features.extract_features)
-    from avtool.tasks.speaker.cli import verify
-    app.command("verify-speaker")(verify.verify_speaker)
-    from avtool.tasks.avvp.cli import parse_events
-    app.command("parse-events")(parse_events.parse_events)
-    from avtool.cli import import_data
+    groups = {"evaluate": evaluate.app}
+    for package in task_packages():
+        if importlib.util.find_spec(f"{package}.cli") is None:
+            continue
+        for group, name, function in importlib.import_module(f"{package}.cli").COMMANDS:
+            (app if group is None else groups[group]).command(name)(function)
     app.add_typer(import_data.app, name="import")
     app.add_typer(store.app, name="store")
-    app.command("train")(train.train)
+    app.add_typer(train.app, name="train")
     app.add_typer(evaluate.app, name="evaluate")
     app.add_typer(list_names.app, name="list")

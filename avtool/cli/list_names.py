@@ -39,16 +39,16 @@ def features(as_json: JsonOpt = False) -> None:
 
 @app.command("tasks")
 def tasks_(as_json: JsonOpt = False) -> None:
-    """Tasks that `avtool train --task NAME` accepts.
+    """Tasks that `avtool train TASK` trains, with a one-line summary each.
 
     Example:
       avtool list tasks
     """
-    from avtool import tasks
-    from avtool.console import print_json
+    from avtool.console import print_json, print_table
+    from avtool.tasks import get_task, task_names
 
-    tasks.load_all()
     if as_json:
-        print_json(tasks.trainers.names())
+        print_json(sorted(task_names()))
     else:
-        typer.echo("\n".join(tasks.trainers.names()))
+        print_table([(name, get_task(name).summary) for name in task_names()],
+                    ["task", "summary"])

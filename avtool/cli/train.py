@@ -1,114 +1,162 @@
-"""`avtool train --task NAME`: train a task's model on a feature store with the shared trainer.
+"""`avtool train TASK`: one subcommand per registered task, its flags built from the task's
+``Options`` dataclass (`avtool.tasks.interface.option` metadata gives help, choices, panel).
 
-Options shared by every task come first; each task's own options sit in their own help panel.
-An option that does not apply to the chosen task is an error, never silently ignored.
+``avtool train --task TASK ...`` (the spelling before per-task subcommands) still works: the
+group turns it into ``avtool train TASK ...``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import typing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from avtool.cli.options import Device, DeviceOpt, SeedOpt
-from avtool.tasks.avvp.cli import train_options as ato
-from avtool.tasks.speaker.cli import train_options as sto
 
-_COMMON = "Common options"
-_COMMON_PARAMS = {"task", "store", "out", "epochs", "batch_size", "lr", "resume", "no_amp",
-                  "seed", "device", "workers"}
+COMMON = "Common options"
 
 
-def train(
-    ctx: typer.Context,
-    task: Annotated[str, typer.Option("--task", help="Task to train (e.g. speaker, avvp).",
-                                      rich_help_panel=_COMMON)],
+class TrainGroup(TyperGroup):
+    """Lists the tasks without importing them; `--task NAME` means the subcommand NAME."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _task_flag_to_subcommand(args))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from avtool.tasks import task_names
+
+        return task_names()
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from avtool.tasks import TASKS
+
+        if name not in TASKS:
+            return None
+        if name not in self.commands:  # built on first use: it imports the task's options
+            self.add_command(_task_command(name), name)
+        return self.commands[name]
+
+
+class TaskCommand(TyperCommand):
+    """`avtool train TASK`: an option of another task is one line naming it, exit 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from avtool.errors import ConfigError
+
+        known = {o for p in self.params for o in (*p.opts, *p.secondary_opts)}
+        known.update(ctx.help_option_names)
+        unknown = sorted({a.split("=", 1)[0] for a in args
+                          if a.startswith("--") and a.split("=", 1)[0] not in known})
+        if unknown:
+            raise ConfigError(f"option(s) {', '.join(unknown)} do not apply to --task "
+                              f"{self.name} (avtool train {self.name} --help lists its options)")
+        return super().parse_args(ctx, args)
+
+
+def _task_flag_to_subcommand(args: list[str]) -> list[str]:
+    """``--task NAME rest`` or ``--task=NAME rest`` -> ``NAME rest`` (anywhere in args)."""
+    for i, arg in enumerate(args):
+        if arg == "--task" and i + 1 < len(args):
+            return [args[i + 1], *args[:i], *args[i + 2:]]
+        if arg.startswith("--task="):
+            return [arg.split("=", 1)[1], *args[:i], *args[i + 1:]]
+    return args
+
+
+app = typer.Typer(
+    cls=TrainGroup,
+    help="Train a task's model on a feature store with the shared trainer (DDP under torchrun: "
+    "gloo on the CPU, NCCL on GPUs). `avtool train TASK --help` lists the task's options.",
+    no_args_is_help=True,
+)
+
+
+def _task_command(name: str) -> click.Command:
+    """A Typer command for task `name`: the common options, then the task's ``Options``."""
+    from avtool.tasks import get_task
+
+    task_class = get_task(name)
+    options_type = task_class.Options
+    fields = dataclasses.fields(options_type)
+    hints = typing.get_type_hints(options_type)
+    annotations = typing.get_type_hints(_common, include_extras=True)
+    params = [p.replace(annotation=annotations[p.name])
+              for p in inspect.signature(_common).parameters.values()]
+    for field in fields:
+        annotation = Annotated[hints[field.name], _typer_option(field)]
+        params.append(inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY,
+                                        default=field.default, annotation=annotation))
+        annotations[field.name] = annotation
+
+    def command(**values: Any) -> None:
+        task_values = {f.name: _plain(values.pop(f.name)) for f in fields}
+        _run(name, options_type(**task_values), **values)
+
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = annotations
+    command.__doc__ = (f"{task_class.summary}\n\nOptions come from the task's Options "
+                       f"dataclass; defaults are the papers' values.\n\nExample: "
+                       f"{task_class.example}\n\nThe same: avtool train --task {name} ...")
+    single = typer.Typer(add_completion=False)
+    single.command(name, cls=TaskCommand)(command)
+    return typer.main.get_command(single)
+
+
+def _common(
     store: Annotated[Path, typer.Option("--store", help="Training feature store (.h5).",
-                                        rich_help_panel=_COMMON)],
+                                        rich_help_panel=COMMON)],
     out: Annotated[Path, typer.Option("--out", help="Run directory for checkpoints.",
-                                      rich_help_panel=_COMMON)],
-    epochs: Annotated[int, typer.Option("--epochs", min=1, rich_help_panel=_COMMON)] = 10,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1,
-                                            rich_help_panel=_COMMON)] = 32,
-    lr: Annotated[float | None, typer.Option(
-        "--lr", help="Learning rate (default: the task's paper value).",
-        rich_help_panel=_COMMON)] = None,
+                                      rich_help_panel=COMMON)],
+    epochs: Annotated[int | None, typer.Option(
+        "--epochs", min=1, help="Epochs (default: the task's recipe, else 10).",
+        rich_help_panel=COMMON, show_default=False)] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, help="Batch size (default: the task's recipe, else 32).",
+        rich_help_panel=COMMON, show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from RUN_DIR/last.pt.",
-                                         rich_help_panel=_COMMON)] = False,
+                                         rich_help_panel=COMMON)] = False,
     no_amp: Annotated[bool, typer.Option("--no-amp", help="Disable mixed precision on CUDA.",
-                                         rich_help_panel=_COMMON)] = False,
+                                         rich_help_panel=COMMON)] = False,
     seed: SeedOpt = 0,
     device: DeviceOpt = Device.auto,
     workers: Annotated[int, typer.Option("--workers", min=0, help="DataLoader worker "
                                          "processes (0: load in the main process).",
-                                         rich_help_panel=_COMMON)] = 0,
-    # Task options: each task adds its own below, in its own rich_help_panel, default None.
-    model: sto.ModelOpt = None,
-    pool: sto.PoolOpt = None,
-    loss: sto.LossOpt = None,
-    crop_seconds: sto.CropOpt = None,
-    utts_per_speaker: sto.KOpt = None,
-    emb_dim: sto.EmbDimOpt = None,
-    clusters: sto.ClustersOpt = None,
-    ghost_clusters: sto.GhostOpt = None,
-    am_margin: sto.AmMarginOpt = None,
-    am_scale: sto.AmScaleOpt = None,
-    contrastive_margin: sto.ContrastiveMarginOpt = None,
-    width: sto.WidthOpt = None,
-    lr_schedule: sto.LrScheduleOpt = None,
-    val_trials: sto.ValTrialsOpt = None,
-    val_store: sto.ValStoreOpt = None,
-    init: sto.InitOpt = None,
-    labels: ato.LabelsOpt = None,
-    split: ato.SplitOpt = None,
-    variant: ato.VariantOpt = None,
-    hparams: ato.HparamsOpt = None,
-    val_labels_dir: ato.ValLabelsDirOpt = None,
-    val_clips: ato.ValClipsOpt = None,
-    val_gt_audio: ato.ValGtAudioOpt = None,
-    val_gt_visual: ato.ValGtVisualOpt = None,
-    lambda_g: ato.LambdaGOpt = None,
-    lambda_ad: ato.LambdaAdOpt = None,
-    smooth_audio: ato.SmoothAudioOpt = None,
-    smooth_visual: ato.SmoothVisualOpt = None,
-    lr_step: ato.LrStepOpt = None,
-    lr_gamma: ato.LrGammaOpt = None,
-    d_model: ato.DModelOpt = None,
-    heads: ato.HeadsOpt = None,
-    layers: ato.LayersOpt = None,
-    dropout: ato.DropoutOpt = None,
-    gcaa_compat_bug: ato.GcaaBugOpt = None,
-    objective: ato.ObjectiveOpt = None,
-    avg_schedule: ato.AvgScheduleOpt = None,
-    margin_pos: ato.MarginPosOpt = None,
-    margin_neg: ato.MarginNegOpt = None,
-    avg_audio_threshold: ato.AvgAudioThOpt = None,
-    avg_visual_threshold: ato.AvgVisualThOpt = None,
-    avg_edge: ato.AvgEdgeOpt = None,
+                                         rich_help_panel=COMMON)] = 0,
 ) -> None:
-    """Train a model. Launch under torchrun for DDP (gloo on CPU, NCCL on GPUs).
+    """The options every task shares (their signature is copied into each task command)."""
 
-    Example:
-      avtool train --task speaker --store train.h5 --model thin-resnet34 --pool ghostvlad \\
-        --loss amsoftmax --epochs 5 --out runs/tr34
 
-    Example: avtool train --task avvp --store llp.h5 --val-labels-dir labels --variant base+adv+skip+gcaa --out runs/avvp
-    """
-    from avtool import tasks
+def _run(name: str, options: Any, *, store: Path, out: Path, epochs: int | None,
+         batch_size: int | None, resume: bool, no_amp: bool, seed: int, device: Device,
+         workers: int) -> None:
     from avtool.console import print_json
-    from avtool.train import TrainConfig
+    from avtool.tasks import train_task
 
-    tasks.load_all()
-    runner = tasks.trainers.get(task)
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, seed=seed, device=device.value,
-                         workers=workers, amp=not no_amp)
-    # Only the task options the user gave; the task rejects any it does not take.
-    options = {k: v for k, v in ctx.params.items() if k not in _COMMON_PARAMS and v is not None}
-    options.update(store=store, lr=lr)
-    # Common options left at their defaults: a task's preset may choose them (avvp: epochs).
-    options["defaulted"] = sorted(k for k in _COMMON_PARAMS
-                                  if ctx.get_parameter_source(k).name == "DEFAULT")
-    result = runner(options, config, out, resume)
+    result = train_task(name, options, store, out, resume=resume, epochs=epochs,
+                        batch_size=batch_size, seed=seed, device=device.value, workers=workers,
+                        amp=not no_amp)
     print_json({"out": str(result.out_dir), "best": result.best,
                 "last": result.history[-1] if result.history else None})
+
+
+def _typer_option(field: dataclasses.Field) -> Any:
+    """The field as a Typer option. Choices only show in the help: the task checks them, so
+    a bad value gets the library's one-line error (with the valid names) like any caller."""
+    from avtool.tasks.interface import option_choices
+
+    meta = field.metadata
+    flag = meta.get("flag") or "--" + field.name.replace("_", "-")
+    choices = option_choices(field)
+    return typer.Option(flag, help=meta.get("help"), rich_help_panel=meta.get("panel"),
+                        show_default=field.default is not None,
+                        metavar=None if choices is None else "|".join(choices))
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value

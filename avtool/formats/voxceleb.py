@@ -18,7 +18,7 @@ Formats (each reader raises FormatError naming ``file:line`` on a malformed line
 * ``iden_split.txt``: ``split path`` with split 1 (train), 2 (validation), 3 (test):
   ``read_iden_split``.
 * Score files: ``path1 path2 score`` per line (what verify-speaker's batch mode writes):
-  ``read_scores`` / ``write_scores``. ``pair_scores`` joins scores to trials by the
+  ``read_scores`` / ``write_scores``. ``scores_in_trial_order`` joins scores to trials by the
   ``(path1, path2)`` key, never by line order.
 
 Blank lines are skipped everywhere; anything else that does not fit is an error, never dropped.
@@ -305,7 +305,7 @@ def write_scores(path: str | Path, path1: Sequence[str], path2: Sequence[str], s
                                                                       strict=True))
 
 
-def pair_scores(trials: TrialList, scores: ScoreFile) -> np.ndarray:
+def scores_in_trial_order(trials: TrialList, scores: ScoreFile) -> np.ndarray:
     """One score per trial, in trial order, looked up by ``(path1, path2)``.
 
     Scores for pairs the trial list does not contain are ignored (a score file may cover

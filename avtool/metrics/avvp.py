@@ -26,26 +26,15 @@ clips x classes x segments):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avtool.errors import FormatError
-from avtool.formats.llp import (
-    LLP_CLASSES,
-    N_SEGMENTS,
-    events_to_masks,
-    read_llp_events,
-    read_llp_weak,
-)
-
 __all__ = [
     "AvvpResult",
     "clip_f1",
-    "evaluate_avvp_files",
     "event_counts",
     "mask_runs",
     "score_avvp",
@@ -152,7 +141,8 @@ class AvvpResult:
         clip_scores: level -> {"audio", "visual", "av", "event_av"} -> (clips,) F1 in [0, 1].
         counts: level -> {"audio", "visual", "av"} -> (clips, classes, 3) int (TP, FP, FN).
         clips, classes: names along the first two axes.
-        parameters: iou_threshold, n_segments, empty_clip_score and, from files, the inputs.
+        parameters: iou_threshold, n_segments, empty_clip_score and, from files
+            (`avtool.tasks.avvp.evaluate.evaluate_avvp_files`), the inputs.
     """
 
     segment: Mapping[str, float]
@@ -203,23 +193,27 @@ def score_avvp(
     gt_audio: np.ndarray,
     gt_visual: np.ndarray,
     clips: Sequence[str] | None = None,
-    classes: Sequence[str] = LLP_CLASSES,
+    classes: Sequence[str] | None = None,
     iou_threshold: float = 0.5,
 ) -> AvvpResult:
     """Score (clips, classes, segments) boolean masks; see the module docstring for the rules.
 
     Edge cases: a clip with nothing annotated and nothing predicted in a modality scores 1.0
-    there; zero clips give NaN scores. `clips` defaults to "0", "1", ...
+    there; zero clips give NaN scores. `clips` defaults to "0", "1", ...; `classes` names the
+    class axis (LLP: ``avtool.formats.llp.LLP_CLASSES``, which fixes its length to 25) and
+    defaults to "0", "1", ... for any number of classes.
 
     Raises:
-        ValueError: the four arrays are not 3-D of one shape matching `classes`.
+        ValueError: the four arrays are not 3-D of one shape (matching `classes` when given).
     """
     arrays = [np.asarray(a).astype(bool, copy=False)
               for a in (pred_audio, pred_visual, gt_audio, gt_visual)]
     shape = arrays[0].shape
-    if any(a.shape != shape for a in arrays) or len(shape) != 3 or shape[1] != len(classes):
+    if (any(a.shape != shape for a in arrays) or len(shape) != 3
+            or (classes is not None and shape[1] != len(classes))):
+        n_classes = "" if classes is None else f"{len(classes)} "
         raise ValueError(
-            f"expected four (clips, {len(classes)} classes, segments) arrays of one shape, got "
+            f"expected four (clips, {n_classes}classes, segments) arrays of one shape, got "
             f"{[a.shape for a in arrays]}"
         )
     pa, pv, ga, gv = arrays
@@ -242,67 +236,12 @@ def score_avvp(
     names = tuple(clips) if clips is not None else tuple(str(i) for i in range(shape[0]))
     if len(names) != shape[0]:
         raise ValueError(f"{len(names)} clip names for {shape[0]} clips")
+    class_names = (tuple(classes) if classes is not None
+                   else tuple(str(i) for i in range(shape[1])))
     return AvvpResult(
         segment=summary["segment"], event=summary["event"], clip_scores=clip_scores,
-        counts=counts, clips=names, classes=tuple(classes),
+        counts=counts, clips=names, classes=class_names,
         parameters={"iou_threshold": iou_threshold, "n_segments": shape[2],
                     "empty_clip_score": 1.0},
     )
 
-
-def evaluate_avvp_files(
-    clips: str | Path,
-    gt_audio: str | Path,
-    gt_visual: str | Path,
-    pred_audio: str | Path,
-    pred_visual: str | Path,
-    allow_extra: bool = False,
-    n_segments: int = N_SEGMENTS,
-) -> AvvpResult:
-    """Score prediction TSVs against the LLP annotation files, as the official evaluation.
-
-    Args:
-        clips: weak-label file listing the evaluated clips (``AVVP_test_pd.csv``); every row is
-            scored, in file order, including clips without any dense row.
-        gt_audio, gt_visual: ``AVVP_eval_audio.csv`` / ``AVVP_eval_visual.csv``; rows of clips
-            not in `clips` are ignored (as the official scorer does).
-        pred_audio, pred_visual: predictions in the same dense format. Clips absent from a
-            prediction file have no predicted event in that modality.
-        allow_extra: ignore prediction rows whose clip is not in `clips` (their number is
-            recorded in ``parameters["ignored_pred_rows"]``). By default they are an error, since
-            they usually mean the wrong `clips` file.
-
-    Raises:
-        FormatError: a missing or malformed file (names ``file:line``), or a prediction row
-            for a clip not in `clips` without `allow_extra`.
-    """
-    weak = read_llp_weak(clips)
-    if not weak:
-        raise FormatError(f"{clips}: lists no clips")
-    names = [w.filename for w in weak]
-    known = set(names)
-    masks = []
-    for path in (gt_audio, gt_visual):
-        masks.append(events_to_masks(read_llp_events(path), names, n_segments=n_segments,
-                                     source=path))
-    ignored: dict[str, int] = {}
-    for path in (pred_audio, pred_visual):
-        events = read_llp_events(path)
-        extra = [ev for ev in events if ev.filename not in known]
-        if extra and not allow_extra:
-            raise FormatError(
-                f"{path}:{extra[0].line}: clip {extra[0].filename!r} is not in {clips} "
-                f"({len(extra)} prediction row(s) for unlisted clips); check --clips or pass "
-                "--allow-extra to ignore them"
-            )
-        ignored[str(path)] = len(extra)
-        masks.append(events_to_masks(events, names, n_segments=n_segments, source=path))
-    ga, gv, pa, pv = masks
-    result = score_avvp(pa, pv, ga, gv, clips=names)
-    params = dict(result.parameters)
-    params.update({
-        "clips_file": str(clips), "gt_audio": str(gt_audio), "gt_visual": str(gt_visual),
-        "pred_audio": str(pred_audio), "pred_visual": str(pred_visual),
-        "ignored_pred_rows": sum(ignored.values()),
-    })
-    return replace(result, parameters=params)

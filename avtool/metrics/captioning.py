@@ -34,7 +34,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -240,6 +239,8 @@ class StopwordFilter:
 
     @classmethod
     def from_text(cls, text: str, name: str) -> StopwordFilter:
+        """The filter of a stop-word file's `text` (``DSTC7_STOPWORDS``: the baseline's);
+        `name` labels it in results. `avtool.tasks.dialog.evaluate.load_stopwords` reads one."""
         rules = []
         for lineno, line in enumerate(text.splitlines(), 1):
             fields = line.split()
@@ -251,17 +252,6 @@ class StopwordFilter:
                         f"{name}:{lineno}: bad pattern {fields[0]!r} ({err})") from None
                 rules.append((fields[0], fields[1] if len(fields) == 2 else ""))
         return cls(name, hashlib.sha1(text.encode("utf-8")).hexdigest(), tuple(rules))
-
-    @classmethod
-    def load(cls, spec: str | Path) -> StopwordFilter:
-        """``"dstc7"`` (the baseline's file) or a path to a stop-word file."""
-        if str(spec) == "dstc7":
-            return cls.from_text(DSTC7_STOPWORDS, "dstc7")
-        try:
-            text = Path(spec).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise FormatError(f"{spec}: cannot read the stop-word file ({err})") from None
-        return cls.from_text(text, str(spec))
 
     def __call__(self, sentence: str) -> str:
         compiled = [(re.compile(f"^{p}$"), r) for p, r in self.rules]

@@ -1,28 +1,84 @@
-"""Tasks: dataset over a store, loss, training step, prediction. One module per task.
+"""Tasks: one folder per task, each implementing `avtool.tasks.interface.Task`.
 
-Each task module registers a trainer entry point in `trainers`: a function
-`train(options: dict, config: TrainConfig, out_dir: Path, resume: bool) -> TrainResult`
-that `avtool train --task NAME` calls with the command-line options.
+Adding a task is one folder, ``avtool/tasks/<folder>/``, and one line in `TASKS` below
+(README, "Adding a task"). Its commands, if any, live in ``avtool/tasks/<folder>/cli``
+(a ``COMMANDS`` list the CLI mounts); ``avtool train <name>`` is built from its ``Options``.
 """
 
-from avtool.registry import Registry
+from __future__ import annotations
 
-trainers: Registry = Registry("task")
+import importlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from avtool.errors import ModelError, UnknownNameError
+
+# name -> "module:Class". Imported on first use, so `avtool --help` loads no task (nor torch).
+TASKS: dict[str, str] = {
+    "speaker": "avtool.tasks.speaker.task:SpeakerTask",
+    "avvp": "avtool.tasks.avvp.task:AvvpTask",
+    "avvp-pretrain": "avtool.tasks.avvp.pretrain:AvvpPretrainTask",
+}
 
 
-def load_all() -> None:
-    """Import every task module so `trainers` is complete (kept lazy: tasks import torch)."""
-    import importlib
-
-    for module in ("speaker.task", "avvp.task", "avvp.pretrain"):
-        importlib.import_module(f"avtool.tasks.{module}")
+def task_names() -> list[str]:
+    """Registered task names, in registry order."""
+    return list(TASKS)
 
 
-def reject_unknown(task: str, options: dict, known: set[str]) -> None:
-    """A task's runner calls this so an option meant for another task is an error."""
-    from avtool.errors import ConfigError
+def get_task(name: str) -> type:
+    """The Task class registered as `name` (`UnknownNameError` lists the valid names)."""
+    if name not in TASKS:
+        raise UnknownNameError(f"unknown task {name!r}; valid names: {', '.join(TASKS)}")
+    module, _, attr = TASKS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
-    extra = sorted(set(options) - known - {"store", "lr", "defaulted"})
-    if extra:
-        flags = ", ".join("--" + k.replace("_", "-") for k in extra)
-        raise ConfigError(f"option(s) {flags} do not apply to --task {task}")
+
+def task_packages() -> list[str]:
+    """The task folders as packages (``avtool.tasks.speaker``...), once each, in order."""
+    packages: list[str] = []
+    for target in TASKS.values():
+        package = ".".join(target.split(":")[0].split(".")[:3])
+        if package not in packages:
+            packages.append(package)
+    return packages
+
+
+def train_task(name: str, options: Any, store: str | Path, out: str | Path, *,
+               resume: bool = False, quiet: bool = False, **trainer: Any):
+    """Train task `name` with its `options` on `store` into the run folder `out`.
+
+    `trainer` holds `avtool.train.TrainConfig` fields; ``epochs`` and ``batch_size`` left out
+    (or None) take the task's recipe (``trainer_defaults``), else the trainer's defaults.
+    """
+    from avtool.train import TrainConfig, fit
+
+    task = get_task(name).from_options(options, Path(store))
+    given = {k: v for k, v in trainer.items() if v is not None}
+    config = replace(TrainConfig(), **{**task.trainer_defaults(), **given})
+    return fit(task, config, out, resume=resume, quiet=quiet)
+
+
+def load_model(path: str | Path, device: str = "cpu"):
+    """The predictor of any task's checkpoint (a RUN_DIR means its best.pt)."""
+    from avtool.train import load_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    name = checkpoint.get("task")
+    if name not in TASKS:
+        raise ModelError(f"{path}: a checkpoint of task {name!r}, which this avtool does not "
+                         f"know (tasks: {', '.join(TASKS)})")
+    return get_task(name).load_predictor(checkpoint, device)
+
+
+def load_task_checkpoint(path: str | Path, task: str, what: str) -> dict[str, Any]:
+    """A checkpoint that must be of `task`, `what` it holds in words (`ModelError` naming the
+    file otherwise)."""
+    from avtool.train import load_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    if checkpoint.get("task") != task:
+        raise ModelError(f"{path}: a checkpoint of --task {checkpoint.get('task')}, not {what} "
+                         f"(train one with avtool train --task {task})")
+    return checkpoint

@@ -1,11 +1,12 @@
-"""The shared trainer: every `avtool train --task X` runs through `fit`.
+"""The shared trainer: every `avtool train TASK` runs through `fit`.
 
 It owns what tasks should not have to repeat: device placement, AMP on CUDA, DDP when
 launched under torchrun (gloo on the CPU, NCCL on GPUs), seeding, a rich progress bar with
 the running loss and accuracy, per-epoch validation and model selection, and self-describing
 checkpoints that `--resume` continues from.
 
-A task implements the small `TrainTask` protocol below; the trainer never looks inside it.
+A task implements the small `TrainTask` protocol below (the training part of
+`avtool.tasks.interface.Task`); the trainer never looks inside it.
 
 Run directory layout::
 
@@ -50,7 +51,7 @@ class TrainConfig:
 
 
 class TrainTask(Protocol):
-    """What a task gives the trainer. See `avtool/tasks/` for implementations."""
+    """What a task gives the trainer (`avtool.tasks.interface.Task` is the whole interface)."""
 
     name: str
 
@@ -150,6 +151,12 @@ def fit(task: TrainTask, config: TrainConfig, out_dir: str | Path, resume: bool 
         ckpt = load_checkpoint(last)
         if ckpt["task"] != task.name:
             raise ModelError(f"{last}: checkpoint is for task {ckpt['task']!r}, not {task.name!r}")
+        check_resume = getattr(task, "check_resume", None)
+        if check_resume is not None:  # e.g. the same speakers and network as the checkpoint
+            try:
+                check_resume(ckpt)
+            except ModelError as err:
+                raise ModelError(f"{last}: {err}") from None
         model.load_state_dict(ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer_state"])
         if scheduler is not None and ckpt.get("scheduler_state"):

@@ -24,9 +24,11 @@ import time
 import numpy as np
 import torch
 
+from avtool.tasks.avvp.config import HanConfig, resolve_hparams, variant_config
 from avtool.tasks.avvp.data import ClipSet
-from avtool.tasks.avvp.han import HanConfig, HanNet, variant_config
-from avtool.tasks.avvp.task import AvvpTask, predict_probs, resolve_hparams
+from avtool.tasks.avvp.han import HanNet
+from avtool.tasks.avvp.predictor import predict_probs
+from avtool.tasks.avvp.task import AvvpTask
 
 DIMS = (128, 2048, 512)
 

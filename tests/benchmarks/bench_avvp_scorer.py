@@ -138,6 +138,7 @@ def random_clips(n: int, seed: int = 0, n_classes: int = 25, t: int = 10):
 
 
 def main() -> None:
+    from avtool.formats.llp import LLP_CLASSES
     from avtool.metrics.avvp import score_avvp
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -151,7 +152,7 @@ def main() -> None:
     ref, ref_clip = reference_scores(pa, pv, ga, gv)
     t_ref = time.perf_counter() - t0
 
-    best, res = best_of(lambda: score_avvp(pa, pv, ga, gv), args.repeats)
+    best, res = best_of(lambda: score_avvp(pa, pv, ga, gv, classes=LLP_CLASSES), args.repeats)
 
     diff = max(abs(res.segment[k] - ref["segment"][k]) for k in KEYS)
     diff = max(diff, max(abs(res.event[k] - ref["event"][k]) for k in KEYS))

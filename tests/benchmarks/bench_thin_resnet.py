@@ -26,7 +26,7 @@ import torch
 
 from avtool.features import build_extractor
 from avtool.tasks.speaker.network import build_speaker_net, count_parameters
-from avtool.tasks.speaker.task import SpeakerEmbedder
+from avtool.tasks.speaker.predictor import SpeakerEmbedder
 from avtool.tasks.speaker.testing import speaker_wave
 from avtool.tasks.speaker.zoo import SpeakerModelConfig
 

@@ -1,4 +1,5 @@
-"""`avtool train --task speaker` end to end on a tiny store, and verify-speaker on its checkpoint."""
+"""`avtool train speaker` (and `--task speaker`) end to end on a tiny store, and verify-speaker
+on its checkpoint."""
 
 import json
 
@@ -7,7 +8,6 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from avtool import tasks
 from avtool.cli.app import app
 from avtool.tasks.speaker.testing import make_speaker_store, speaker_wave, write_trials
 from avtool.train import load_checkpoint
@@ -83,13 +83,21 @@ def test_bad_options_exit_2_with_one_line(data, tmp_path):
     assert not (tmp_path / "last.pt").exists()
 
 
-def test_speaker_options_are_rejected_by_other_tasks(data, tmp_path, monkeypatch):
-    def other(options, config, out_dir, resume):
-        tasks.reject_unknown("other", options, set())
-
-    tasks.load_all()
-    monkeypatch.setitem(tasks.trainers._entries, "other", other)
-    result = runner.invoke(app, ["train", "--task", "other", "--store", str(data / "train.h5"),
+def test_speaker_options_are_rejected_by_other_tasks(data, tmp_path):
+    result = runner.invoke(app, ["train", "--task", "avvp", "--store", str(data / "train.h5"),
                                  "--out", str(tmp_path), "--pool", "tap", "--am-margin", "0.35"])
     assert result.exit_code == 2
-    assert "--am-margin, --pool do not apply to --task other" in result.output
+    assert "--am-margin, --pool do not apply to --task avvp" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_per_task_subcommand_and_help(data, tmp_path):
+    help_text = runner.invoke(app, ["train", "speaker", "--help"]).output
+    assert "--ghost-clusters" in help_text and "--variant" not in help_text
+    assert "--val-labels-dir" in runner.invoke(app, ["train", "avvp", "--help"]).output
+    assert _train(data, tmp_path, "--epochs", "1").exit_code == 0  # --task spelling
+    result = runner.invoke(app, [
+        "train", "speaker", "--store", str(data / "train.h5"), "--out", str(tmp_path / "sub"),
+        "--model", "debug", "--pool", "tap", "--batch-size", "8", "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["last"]["epoch"] == 1

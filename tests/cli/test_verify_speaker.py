@@ -242,7 +242,7 @@ def test_cache_from_other_settings_is_refused(corpus, e_run, tmp_path):
 
 
 def test_help_names_the_calibrated_threshold():
-    from avtool.tasks.speaker.embedders import GE2E_THRESHOLD
+    from avtool.tasks.speaker.ge2e_embedder import GE2E_THRESHOLD
 
     result = runner.invoke(app, ["verify-speaker", "--help"])
     assert result.exit_code == 0

@@ -11,12 +11,12 @@ import soundfile as sf
 
 from avtool.errors import FormatError
 from avtool.formats.voxceleb import (
-    pair_scores,
     read_iden_split,
     read_scores,
     read_trials,
     read_voxceleb_dir,
     read_voxceleb_meta,
+    scores_in_trial_order,
     voxceleb_speaker_root,
     write_scores,
 )
@@ -154,7 +154,7 @@ def test_scores_paired_by_key_not_line_order():
     trials = read_trials(FIX / "veri_test.txt")
     scores = read_scores(FIX / "scores.txt")
     assert len(scores) == 9  # one pair belongs to no list here
-    paired = pair_scores(trials, scores)
+    paired = scores_in_trial_order(trials, scores)
     np.testing.assert_allclose(paired, [0.9, 0.7, 0.85, 0.3, 0.8, 0.2, 0.4, 0.41])
 
 
@@ -162,13 +162,13 @@ def test_missing_score_names_trial_line(tmp_path):
     trials = read_trials(FIX / "list_test_all2.txt")
     with pytest.raises(FormatError, match=r"list_test_all2\.txt:2: no score for "
                                           r"'id10001/1zcIwhmdeo4/00001\.wav id10943.* \(3 of 4"):
-        pair_scores(trials, read_scores(FIX / "scores.txt"))
+        scores_in_trial_order(trials, read_scores(FIX / "scores.txt"))
     f = tmp_path / "s.txt"
     f.write_text("b a 0.5\n")
     t = tmp_path / "t.txt"
     t.write_text("1 a b\n")
     with pytest.raises(FormatError, match="pair order must match"):
-        pair_scores(read_trials(t), read_scores(f))
+        scores_in_trial_order(read_trials(t), read_scores(f))
 
 
 def test_score_errors(tmp_path):

@@ -11,7 +11,6 @@ import pytest
 
 from avtool.errors import AvtoolError
 from avtool.metrics.captioning import (
-    StopwordFilter,
     bleu,
     caption_scores,
     cider_d,
@@ -20,6 +19,7 @@ from avtool.metrics.captioning import (
 )
 from avtool.metrics.coco_java import CORENLP_JAR, resource_status
 from avtool.metrics.tokenizers import get_tokenizer, ptb_tokenize, ptb_tokenize_line
+from avtool.tasks.dialog.evaluate import load_stopwords
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metrics"
 
@@ -152,14 +152,14 @@ def test_lcs_matches_dynamic_programming(seed):
 
 
 def test_stopword_filter_dstc7_regex_semantics():
-    f = StopwordFilter.load("dstc7")
+    f = load_stopwords("dstc7")
     # the official '.' line is a regex: it deletes every one-character token
     assert f("yes , i see a cup .") == "yes see cup"
     assert f.to_dict()["rules"] == 2 and len(f.sha1) == 40
 
 
 def test_stopwords_on_hypotheses_only():
-    f = StopwordFilter.load("dstc7")
+    f = load_stopwords("dstc7")
     both = caption_scores({"q": "a cup"}, {"q": ["a cup"]}, stopwords=f, meteor=False)
     hyp_only = caption_scores({"q": "a cup"}, {"q": ["a cup"]}, stopwords=f,
                               stopwords_on="hyp", meteor=False)
@@ -173,7 +173,7 @@ def test_stopwords_on_hypotheses_only():
 def test_stopword_file_with_rewrites(tmp_path):
     p = tmp_path / "stop.txt"
     p.write_text("isn't is_not\num\n", encoding="utf-8")
-    f = StopwordFilter.load(p)
+    f = load_stopwords(p)
     assert f("um it isn't") == "it is_not"
     s = caption_scores({"a": "um yes"}, {"a": ["yes"]}, stopwords=f, meteor=False)
     assert s.to_dict()["stopwords"]["name"] == str(p)

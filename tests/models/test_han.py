@@ -6,14 +6,11 @@ import pytest
 import torch
 
 from avtool.errors import ConfigError
-from avtool.tasks.avvp.blocks import GlobalContextAttention, ModalityDiscriminator, grad_reverse
-from avtool.tasks.avvp.han import (
-    HanConfig,
-    HanNet,
-    canonical_variant,
-    parse_variant,
-    variant_config,
-)
+from avtool.nn.attention import GlobalContextAttention
+from avtool.nn.gradient_reversal import grad_reverse
+from avtool.tasks.avvp.blocks import ModalityDiscriminator
+from avtool.tasks.avvp.config import HanConfig, canonical_variant, parse_variant, variant_config
+from avtool.tasks.avvp.han import HanNet
 
 SMALL = HanConfig(audio_dim=6, frame_dim=5, motion_dim=4, classes=7, d_model=16, ffn=16)
 VARIANTS = ["han", "base", "base+gcaa", "base+adv+skip", "base+adv+skip+gcaa", "han+adv+gcaa"]

@@ -9,6 +9,7 @@ from avtool.errors import ConfigError, FormatError, StoreError
 from avtool.formats.llp import LLP_CLASSES, read_llp_weak
 from avtool.store import FeatureInfo, ItemInfo, StoreWriter, open_store
 from avtool.tasks.avvp.data import load_clips, load_validation
+from avtool.tasks.avvp.options import AvvpOptions
 from avtool.tasks.avvp.synth_features import SynthFeaturesConfig, write_feature_corpus
 
 
@@ -55,20 +56,20 @@ def test_labels_file_overrides_meta(corpus, tmp_path):
 def test_validation_sources(corpus):
     root, store = corpus
     train, _ = load_clips(store, split="train")
-    assert load_validation({}, store, train.ids) is None
-    val, truth = load_validation({"val_labels_dir": root}, store, train.ids)
+    assert load_validation(AvvpOptions(), store, train.ids) is None
+    val, truth = load_validation(AvvpOptions(val_labels_dir=root), store, train.ids)
     assert sorted(val.ids) == sorted(r.filename for r in read_llp_weak(root / "AVVP_val_pd.csv"))
     assert truth.audio.shape == (len(val), 25, 10) and truth.audio.any()
     # explicit files and a separate val store (here the same file) give the same clips
-    val2, truth2 = load_validation({"val_store": store, "val_clips": root / "AVVP_val_pd.csv",
-                                    "val_gt_audio": root / "AVVP_eval_audio.csv",
-                                    "val_gt_visual": root / "AVVP_eval_visual.csv"},
+    val2, truth2 = load_validation(AvvpOptions(val_store=store, val_clips=root / "AVVP_val_pd.csv",
+                                    val_gt_audio=root / "AVVP_eval_audio.csv",
+                                    val_gt_visual=root / "AVVP_eval_visual.csv"),
                                    store, train.ids)
     assert val2.ids == val.ids and (truth2.visual == truth.visual).all()
     with pytest.raises(ConfigError, match="validation needs dense labels"):
-        load_validation({"val_clips": root / "AVVP_val_pd.csv"}, store, train.ids)
+        load_validation(AvvpOptions(val_clips=root / "AVVP_val_pd.csv"), store, train.ids)
     with pytest.raises(ConfigError, match="are the training clips"):
-        load_validation({"val_labels_dir": root, "val_clips": root / "AVVP_train.csv"}, store,
+        load_validation(AvvpOptions(val_labels_dir=root, val_clips=root / "AVVP_train.csv"), store,
                         train.ids)
 
 

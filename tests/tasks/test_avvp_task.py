@@ -9,19 +9,12 @@ import pytest
 import torch
 
 from avtool.errors import ConfigError
+from avtool.tasks.avvp.config import HPARAMS, AvgConfig, AvvpHparams, resolve_hparams
 from avtool.tasks.avvp.data import ClipSet
 from avtool.tasks.avvp.han import HanOutput
-from avtool.tasks.avvp.parse import masks_to_events
-from avtool.tasks.avvp.pretrain import AvgConfig, avg_loss, pseudo_truth
-from avtool.tasks.avvp.task import (
-    HPARAMS,
-    AvvpHparams,
-    avvp_loss,
-    grl_alpha,
-    parse_masks,
-    resolve_hparams,
-    smooth_targets,
-)
+from avtool.tasks.avvp.predictor import masks_to_events, parse_masks
+from avtool.tasks.avvp.pretrain import avg_loss, pseudo_truth
+from avtool.tasks.avvp.task import avvp_loss, grl_alpha, smooth_targets
 
 
 def test_label_smoothing_targets():

@@ -10,20 +10,15 @@ import pytest
 import torch
 
 from avtool.errors import ConfigError, MediaError
-from avtool.tasks.speaker.embedders import (
-    GE2E_THRESHOLD,
-    Embedder,
-    load_embedder,
-    normalize_volume,
-    partial_slices,
-    trim_long_silences,
-)
+from avtool.tasks.speaker.embedders import Embedder, load_embedder
+from avtool.tasks.speaker.ge2e_embedder import GE2E_THRESHOLD, partial_slices
 from avtool.tasks.speaker.ge2e_net import (
     GE2EEncoder,
     GE2EMel,
     load_pretrained_ge2e,
     slaney_mel_filterbank,
 )
+from avtool.tasks.speaker.speech_input import normalize_volume, trim_long_silences
 
 SR = 16_000
 

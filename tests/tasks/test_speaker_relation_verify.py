@@ -14,12 +14,19 @@ from avtool.errors import ConfigError
 from avtool.formats.voxceleb import read_scores
 from avtool.store import ItemInfo, StoreWriter, open_store
 from avtool.tasks.speaker.cache import feature_info
-from avtool.tasks.speaker.task import build_task, load_embedder
+from avtool.tasks.speaker.embedders import load_embedder
+from avtool.tasks.speaker.options import SpeakerOptions
+from avtool.tasks.speaker.speech_input import read_speech
+from avtool.tasks.speaker.task import SpeakerTask
 from avtool.tasks.speaker.testing import make_speaker_store, speaker_wave
-from avtool.tasks.speaker.verify import read_speech, verify_pair, verify_trials
+from avtool.tasks.speaker.verify import verify_pair, verify_trials
 from avtool.train import TrainConfig, fit
 
 runner = CliRunner()
+
+
+def build_task(store, **options) -> SpeakerTask:
+    return SpeakerTask.from_options(SpeakerOptions(**options), store)
 KEYS = [f"id1000{s}/v/0000{u}.wav" for s in (1, 2, 3) for u in (1, 2)]
 
 
@@ -28,10 +35,10 @@ def runs(tmp_path_factory):
     """A softmax run and a relation run initialised from it (debug model, 1 epoch each)."""
     root = tmp_path_factory.mktemp("relation")
     make_speaker_store(root / "train.h5", speakers=4, utterances=4, seed=0)
-    base = {"store": root / "train.h5", "lr": None, "model": "debug", "pool": "tap"}
+    base = {"model": "debug", "pool": "tap"}
     config = TrainConfig(epochs=1, batch_size=8, device="cpu")
-    fit(build_task(base), config, root / "softmax", quiet=True)
-    fit(build_task({**base, "loss": "relation", "init": str(root / "softmax")}), config,
+    fit(build_task(root / "train.h5", **base), config, root / "softmax", quiet=True)
+    fit(build_task(root / "train.h5", **base, loss="relation", init=str(root / "softmax")), config,
         root / "relation", quiet=True)
     rng = np.random.default_rng(5)
     for key in KEYS:

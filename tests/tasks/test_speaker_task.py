@@ -7,14 +7,16 @@ import torch
 from avtool.errors import ConfigError, FormatError, ModelError, StoreError
 from avtool.store import ItemInfo, open_store
 from avtool.tasks.speaker.data import PKBatchSampler, speaker_of, trial_path_to_id
-from avtool.tasks.speaker.task import (
-    build_task,
-    embed_spectrograms,
-    load_embedder,
-    lr_factor,
-)
+from avtool.tasks.speaker.embedders import load_embedder
+from avtool.tasks.speaker.options import SpeakerOptions
+from avtool.tasks.speaker.predictor import embed_spectrograms
+from avtool.tasks.speaker.task import SpeakerTask, lr_factor
 from avtool.tasks.speaker.testing import make_speaker_store, speaker_wave, write_trials
 from avtool.train import TrainConfig, fit, load_checkpoint
+
+
+def build_task(store, **options) -> SpeakerTask:
+    return SpeakerTask.from_options(SpeakerOptions(**options), store)
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +77,15 @@ def test_learning_rate_schedules():
 
 def test_options_are_checked(stores):
     store = stores / "train.h5"
-    with pytest.raises(ConfigError, match="--classes do not apply to --task speaker"):
-        build_task({"store": store, "lr": None, "classes": 3})
     with pytest.raises(ConfigError, match="--ghost-clusters applies to --pool ghostvlad"):
-        build_task({"store": store, "lr": None, "pool": "netvlad", "ghost_clusters": 3})
+        build_task(store, pool="netvlad", ghost_clusters=3)
     with pytest.raises(ConfigError, match="needs --utts-per-speaker of at least 2"):
-        build_task({"store": store, "lr": None, "loss": "contrastive", "utts_per_speaker": 1})
+        build_task(store, loss="contrastive", utts_per_speaker=1)
     with pytest.raises(ConfigError, match="both --val-trials and --val-store"):
-        build_task({"store": store, "lr": None, "val_trials": stores / "val.txt"})
+        build_task(store, val_trials=stores / "val.txt")
     with pytest.raises(StoreError, match="no such store"):
-        build_task({"store": stores / "missing.h5", "lr": None})
-    task = build_task({"store": store, "lr": None, "model": "vgg-m"})
+        build_task(stores / "missing.h5")
+    task = build_task(store, model="vgg-m")
     assert task.model_config.emb_dim == 1024 and task.crop == 300
     assert task.model_config.n_bins == 257  # taken from the store
 
@@ -95,31 +95,31 @@ def test_validation_maps_every_trial_file_to_the_store(stores, tmp_path):
     trials.write_text("1 id10010/vid0/00001.wav id10099/v/00001.wav\n"
                       "0 id10010/vid0/00001.wav id10011/vid0/00001.wav\n")
     with pytest.raises(StoreError, match="id10099/v/00001"):
-        build_task({"store": stores / "train.h5", "lr": None, "val_trials": trials,
-                    "val_store": stores / "val.h5"})
+        build_task(stores / "train.h5", val_trials=trials,
+                    val_store=stores / "val.h5")
 
 
 @pytest.mark.parametrize("loss", ["contrastive", "relation"])
 def test_pair_losses_train_from_a_softmax_init(stores, tmp_path, loss):
-    base = {"store": stores / "train.h5", "lr": None, "model": "debug", "pool": "tap"}
+    base = {"model": "debug", "pool": "tap"}
     config = TrainConfig(epochs=1, batch_size=8, device="cpu")
-    fit(build_task(base), config, tmp_path / "softmax", quiet=True)
-    task = build_task({**base, "loss": loss, "init": str(tmp_path / "softmax"),
-                       "val_trials": stores / "val.txt", "val_store": stores / "val.h5"})
+    fit(build_task(stores / "train.h5", **base), config, tmp_path / "softmax", quiet=True)
+    task = build_task(stores / "train.h5", **base, loss=loss, init=str(tmp_path / "softmax"),
+                       val_trials=stores / "val.txt", val_store=stores / "val.h5")
     result = fit(task, config, tmp_path / loss, quiet=True)
     assert 0.0 <= result.history[-1]["val_eer"] <= 100.0
     first = load_checkpoint(tmp_path / "softmax")["model_state"]["net.trunk.body.0.weight"]
     model = task.build_model()
     torch.testing.assert_close(model.net.trunk.body[0].weight, first)
     with pytest.raises(ModelError, match="do not fit"):
-        build_task({**base, "pool": "ghostvlad", "init": str(tmp_path / "softmax"),
-                    "emb_dim": 32}).build_model()
+        build_task(stores / "train.h5", model="debug", pool="ghostvlad", init=str(tmp_path / "softmax"),
+                    emb_dim=32).build_model()
 
 
 def test_load_embedder_round_trip(stores, tmp_path):
-    task = build_task({"store": stores / "train.h5", "lr": None, "model": "debug",
-                       "pool": "ghostvlad", "val_trials": stores / "val.txt",
-                       "val_store": stores / "val.h5"})
+    task = build_task(stores / "train.h5", model="debug",
+                       pool="ghostvlad", val_trials=stores / "val.txt",
+                       val_store=stores / "val.h5")
     fit(task, TrainConfig(epochs=1, batch_size=8, device="cpu"), tmp_path, quiet=True)
     emb = load_embedder(tmp_path, "cpu")
     ckpt = load_checkpoint(tmp_path)

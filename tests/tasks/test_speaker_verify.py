@@ -7,13 +7,8 @@ import pytest
 
 from avtool.errors import ConfigError
 from avtool.tasks.speaker.snorm import cohort_stats, snorm_scores
-from avtool.tasks.speaker.verify import (
-    check_tta,
-    crop_waveform,
-    default_cache,
-    resolve_threshold,
-    scoring_vector,
-)
+from avtool.tasks.speaker.tta import check_tta, crop_waveform, scoring_vector
+from avtool.tasks.speaker.verify import default_cache, resolve_threshold
 
 
 def test_crops_are_evenly_spaced_and_loop_padded():

@@ -9,7 +9,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-# One import per task; each module adds its command to `app`.
+# One import per evaluation without a task folder yet; each module adds its command to `app`.
+# Task folders add theirs through their cli.COMMANDS (avtool/cli/commands.py).
 from avtool.cli.evaluate import captioning, grounding, retrieval, transcription  # noqa: E402,F401
-from avtool.tasks.avvp.cli import evaluate as _avvp  # noqa: E402,F401
-from avtool.tasks.speaker.cli import evaluate as _speaker  # noqa: E402,F401

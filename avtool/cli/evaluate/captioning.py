@@ -23,11 +23,6 @@ class CaptionTokenizer(str, Enum):
     whitespace = "whitespace"
 
 
-def _examples(ids, k: int = 5) -> str:
-    shown = ", ".join(ids[:k])
-    return shown + (f", ... ({len(ids)} in all)" if len(ids) > k else "")
-
-
 @app.command("captioning")
 def captioning(
     hyp: Annotated[Path, typer.Option(
@@ -73,39 +68,23 @@ def captioning(
     --last-only --json
     """
     from avtool import console
-    from avtool.errors import FormatError
-    from avtool.formats.captions import load_captions
-    from avtool.metrics.captioning import StopwordFilter, caption_scores
+    from avtool.tasks.dialog.evaluate import evaluate_caption_files
 
-    hyps, refs, formats = load_captions(hyp, ref, last_only=last_only)
-    missing = [i for i in refs if i not in hyps]
-    if missing:
-        raise FormatError(f"{len(missing)} of {len(refs)} reference ids of {ref} have no "
-                          f"hypothesis in {hyp}: {_examples(missing)}; partial sets are not "
-                          "scored")
-    extra = [i for i in hyps if i not in refs]
-    if extra:
-        msg = (f"{len(extra)} hypothesis ids of {hyp} have no reference in {ref}: "
-               f"{_examples(extra)}")
-        if strict:
-            raise FormatError(msg + " (--strict)")
-        console.stderr.print(f"warning: {msg} (not scored)")
-    filt = StopwordFilter.load(stopwords) if stopwords else None
-    if meteor:
-        console.stderr.print("starting METEOR 1.5 (JVM)...")
-    scores = caption_scores(hyps, refs, tokenizer=tokenizer.value, stopwords=filt,
-                            stopwords_on=stopwords_on.value, meteor=meteor)
+    evaluation = evaluate_caption_files(
+        hyp, ref, tokenizer=tokenizer.value, stopwords=stopwords,
+        stopwords_on=stopwords_on.value, last_only=last_only, meteor=meteor, strict=strict,
+        log=console.stderr.print)
+    scores, filt = evaluation.scores, evaluation.stopwords
     if meteor and scores.meteor is None:
         console.stderr.print(f"warning: METEOR {scores.meteor_note}; reporting the others")
-    out = scores.to_dict(per_item=per_item)
-    out["formats"] = formats
+    out = evaluation.to_dict(per_item=per_item)
     if append:
         keep = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr",
                 "hypotheses", "references", "tokenizer")
         row = {k: out[k] for k in keep}
         row["stopwords"] = (None if filt is None else
                             f"{filt.name}:{filt.sha1[:12]}:{stopwords_on.value}")
-        row["extra_hypotheses"] = len(extra)
+        row["extra_hypotheses"] = len(evaluation.extra_hypotheses)
         console.append_row(append, name or str(hyp), row)
     if as_json:
         console.print_json(out)

@@ -75,44 +75,23 @@ def grounding(
     --durations durations.tsv --iou 0.3,0.5,0.7 --json
     """
     from avtool import console
-    from avtool.formats.activitynet_captions import read_activitynet_captions
-    from avtool.formats.charades_sta import read_charades_sta
-    from avtool.formats.moments import (
-        match_grounding,
-        read_durations,
-        read_moment_predictions,
-        write_tsv,
-    )
-    from avtool.metrics.temporal import IOU_RULES, grounding_metrics, per_group, threshold_key
+    from avtool.formats.moments import write_tsv
+    from avtool.metrics.temporal import IOU_RULES, threshold_key
+    from avtool.tasks.grounding.evaluate import evaluate_grounding_files
 
     thresholds = _numbers(iou, "--iou", float)
     ns = _numbers(recall_at, "--recall-at", int)
-    _check_options(thresholds, ns)
-    fmt = gt_format
-    if fmt is GtFormat.auto:
-        fmt = GtFormat.activitynet if gt.suffix.lower() == ".json" else GtFormat.charades_sta
-    video_durations = None
-    if fmt is GtFormat.activitynet:
-        queries, video_durations = read_activitynet_captions(gt)
-    else:
-        queries = read_charades_sta(gt)
-    if durations is not None:
-        video_durations = read_durations(durations)
-    preds = read_moment_predictions(pred)
-    inputs = match_grounding(queries, preds, video_durations,
-                             durations_path=durations or gt)
-    result = grounding_metrics(
-        inputs.gt, inputs.pred, inputs.pred_query, inputs.pred_rank, duration=inputs.duration,
-        thresholds=thresholds, rule=iou_rule.value, ns=ns if preds.rank is not None else (1,))
-    _report(result, inputs, console.stderr)
+    evaluation = evaluate_grounding_files(
+        pred, gt, gt_format=gt_format.value, durations=durations, thresholds=thresholds,
+        iou_rule=iou_rule.value, recall_at=ns)
+    result = evaluation.result
+    _report(evaluation, console.stderr)
 
     if per_video is not None:
-        rows = per_group(result, [q.video_id for q in inputs.queries])
-        cols = list(rows[0])
-        write_tsv(per_video, ["video_id", *cols[1:]], [list(r.values()) for r in rows])
+        write_tsv(per_video, *evaluation.per_video_table())
     if per_query is not None:
-        write_tsv(per_query, *_per_query_rows(result, inputs))
-    out = result.to_dict()
+        write_tsv(per_query, *evaluation.per_query_table())
+    out = evaluation.to_dict()
     if append:
         console.append_row(append, name or str(pred), out)
     if as_json:
@@ -131,20 +110,11 @@ def grounding(
         f"truths; fractions")
 
 
-def _check_options(thresholds: list[float], ns: list[int]) -> None:
-    from avtool.errors import ConfigError
-
-    bad = [m for m in thresholds if not 0.0 < m <= 1.0]
-    if bad:
-        raise ConfigError(f"--iou: thresholds must lie in (0, 1], got {bad}")
-    if min(ns) < 1:
-        raise ConfigError(f"--recall-at: n must be >= 1, got {ns}")
-
-
-def _report(result, inputs, console) -> None:
+def _report(evaluation, console) -> None:
     """Warnings on stderr: missing predictions, clipping, unknown durations."""
+    result = evaluation.result
     if result.n_missing:
-        ids = ", ".join(inputs.queries[i].query_id for i in result.missing[:10])
+        ids = ", ".join(evaluation.missing_query_ids[:10])
         more = f" (+{result.n_missing - 10} more)" if result.n_missing > 10 else ""
         console.print(f"warning: {result.n_missing} of {result.n_queries} queries have no "
                       f"prediction and score 0: {ids}{more}", markup=False)
@@ -154,22 +124,3 @@ def _report(result, inputs, console) -> None:
     if result.n_unknown_duration:
         console.print(f"note: no duration for {result.n_unknown_duration} queries (pass "
                       "--durations): their times are clipped at 0 only", markup=False)
-
-
-def _per_query_rows(result, inputs) -> tuple[list[str], list[list]]:
-    import numpy as np
-
-    top = np.full((result.n_queries, 2), np.nan)
-    rank = (inputs.pred_rank if inputs.pred_rank is not None
-            else np.ones(len(inputs.pred_query), dtype=np.int64))
-    first = rank == 1
-    top[inputs.pred_query[first]] = inputs.pred[first]
-    cols = ["query_id", "video_id", "gt_start", "gt_end", "pred_start", "pred_end", "iou"]
-    cols += [f"best_iou@{n}" for n in result.ns if n != 1]
-    rows = []
-    for i, q in enumerate(inputs.queries):
-        ps, pe = ("", "") if np.isnan(top[i, 0]) else (float(top[i, 0]), float(top[i, 1]))
-        rows.append([q.query_id, q.video_id, q.start, q.end, ps, pe,
-                     float(result.best_iou[0, i]),
-                     *(float(result.best_iou[k, i]) for k, n in enumerate(result.ns) if n != 1)])
-    return cols, rows

@@ -47,25 +47,10 @@ def retrieval(
     --video-ids videos.txt --gt gt.tsv --json
     """
     from avtool import console
-    from avtool.errors import FormatError
-    from avtool.formats.retrieval_lists import match_retrieval_gt, read_id_list, read_retrieval_gt
-    from avtool.formats.similarity import open_similarity
-    from avtool.metrics.retrieval import retrieval_metrics, summarize_runs
+    from avtool.tasks.retrieval.evaluate import evaluate_retrieval_files
 
-    qids = read_id_list(query_ids)
-    vids = read_id_list(video_ids)
-    truth = match_retrieval_gt(qids, vids, read_retrieval_gt(gt), query_path=query_ids,
-                               video_path=video_ids, gt_path=gt)
-    results = []
-    for spec in sim:
-        with open_similarity(spec) as matrix:
-            if tuple(matrix.shape) != (len(qids), len(vids)):
-                raise FormatError(
-                    f"{spec}: shape {tuple(matrix.shape)} does not match {len(qids)} query ids "
-                    f"({query_ids}) x {len(vids)} video ids ({video_ids})")
-            results.append(retrieval_metrics(matrix, truth.query_video, ties=ties.value,
-                                             name=spec))
-    summary = summarize_runs(results)
+    summary = evaluate_retrieval_files(sim, query_ids, video_ids, gt, ties=ties.value)
+    n_runs = len(summary.runs)
     out = summary.to_dict()
     if append:
         row = {k: v for k, v in out.items() if k != "runs"}
@@ -78,10 +63,10 @@ def retrieval(
         cells = [key]
         for direction in ("t2v", "v2t"):
             m, s = summary.mean[direction][key], summary.std[direction][key]
-            cells.append(f"{m:.2f} ± {s:.2f}" if len(results) > 1 else f"{m:.2f}")
+            cells.append(f"{m:.2f} ± {s:.2f}" if n_runs > 1 else f"{m:.2f}")
         rows.append(cells)
     c = out["counts"]
-    runs = f"mean ± std over {len(results)} runs; " if len(results) > 1 else ""
+    runs = f"mean ± std over {n_runs} runs; " if n_runs > 1 else ""
     console.print_table(
         rows, ["metric", "text→video", "video→text"], title="retrieval",
         caption=f"{runs}{c['t2v_queries']} captions x {c['videos']} videos, "

@@ -57,42 +57,21 @@ def transcription(
     --normalize basic --json
     """
     from avtool import console
-    from avtool.errors import FormatError
-    from avtool.formats.kaldi_text import read_transcripts, read_utt2category
-    from avtool.metrics.text import error_rates, format_alignment
+    from avtool.metrics.text import format_alignment
+    from avtool.tasks.transcribe.evaluate import evaluate_transcription_files
 
-    hyps, refs, used = read_transcripts(hyp, ref, fmt.value)
-    if fmt is TranscriptFormat.auto:
-        console.stderr.print(f"reading {hyp} and {ref} as {used} transcripts (auto-detected; "
-                            "--format to override)")
-    cats = read_utt2category(categories) if categories is not None else None
-    if cats is not None:
-        lacking = [u for u in refs if u not in cats]
-        if lacking:
-            raise FormatError(f"{categories}: no category for {len(lacking)} of {len(refs)} "
-                              f"utterances of {ref}: {_examples(lacking)}")
-    missing = [u for u in refs if u not in hyps]
-    extra = [u for u in hyps if u not in refs]
-    if strict and (missing or extra):
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} reference ids have no hypothesis in {hyp}: "
-                         f"{_examples(missing)}")
-        if extra:
-            parts.append(f"{len(extra)} hypothesis ids are not in {ref}: {_examples(extra)}")
-        raise FormatError("; ".join(parts) + " (--strict)")
-    try:
-        result = error_rates(refs, hyps, normalize=normalize, categories=cats)
-    except ValueError as err:
-        raise FormatError(f"{ref}: {err}") from None
+    evaluation = evaluate_transcription_files(
+        hyp, ref, normalize=normalize, fmt=fmt.value, categories=categories, strict=strict,
+        log=console.stderr.print)
+    result, used = evaluation.result, evaluation.format
+    missing, extra = evaluation.missing_hypotheses, evaluation.extra_hypotheses
     if missing:
         console.stderr.print(f"warning: {len(missing)} reference utterances have no hypothesis "
                             f"(counted as deletions): {_examples(missing)}")
     if extra:
         console.stderr.print(f"warning: {len(extra)} hypothesis ids are not in {ref} (not "
                             f"scored): {_examples(extra)}")
-    out = result.to_dict(alignments=alignments)
-    out["format"] = used
+    out = evaluation.to_dict(alignments=alignments)
     if append:
         row = {k: v for k, v in out.items() if k not in ("alignments", "missing_hypotheses",
                                                         "extra_hypotheses",

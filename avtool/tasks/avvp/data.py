@@ -32,6 +32,7 @@ from avtool.formats.llp import (
     read_llp_weak,
 )
 from avtool.tasks.avvp.llp_store import FEATURE_NAMES, item_labels, item_split
+from avtool.tasks.avvp.options import AvvpOptions
 
 __all__ = ["ClipSet", "DenseTruth", "feature_infos", "load_clips", "load_dense_truth"]
 
@@ -195,10 +196,10 @@ def read_clip_list(path: str | Path) -> list[str]:
     return [r.filename for r in read_llp_weak(path, None)]
 
 
-def load_validation(options: dict[str, Any], store: str | Path, train_ids: Sequence[str],
+def load_validation(options: AvvpOptions, store: str | Path, train_ids: Sequence[str],
                     classes: Sequence[str] = LLP_CLASSES
                     ) -> tuple[ClipSet, DenseTruth] | None:
-    """The validation clips and their dense truth from `avtool train` options, or None.
+    """The validation clips and their dense truth of `avtool train avvp` options, or None.
 
     Dense labels: ``val_gt_audio`` / ``val_gt_visual``, else ``AVVP_eval_audio.csv`` /
     ``AVVP_eval_visual.csv`` in ``val_labels_dir``. Clips: ``val_clips``, else
@@ -207,18 +208,18 @@ def load_validation(options: dict[str, Any], store: str | Path, train_ids: Seque
     """
     from avtool.tasks.avvp.llp_store import llp_label_files
 
-    labels_dir = options.get("val_labels_dir")
+    labels_dir = options.val_labels_dir
     files: dict[str, Path] = {}
     if labels_dir is not None:
         if not Path(labels_dir).is_dir():
             raise ConfigError(f"--val-labels-dir {labels_dir}: no such folder")
         files = llp_label_files(labels_dir)
-    clips_csv = options.get("val_clips") or files.get("val")
-    gt_a = options.get("val_gt_audio") or files.get("eval_audio")
-    gt_v = options.get("val_gt_visual") or files.get("eval_visual")
-    val_store = options.get("val_store") or store
+    clips_csv = options.val_clips or files.get("val")
+    gt_a = options.val_gt_audio or files.get("eval_audio")
+    gt_v = options.val_gt_visual or files.get("eval_visual")
+    val_store = options.val_store or store
     if gt_a is None and gt_v is None:
-        if options.get("val_store") or options.get("val_clips") or labels_dir is not None:
+        if options.val_store or options.val_clips or labels_dir is not None:
             where = f" ({labels_dir} has no AVVP_eval_audio.csv / AVVP_eval_visual.csv)" \
                 if labels_dir is not None else ""
             raise ConfigError("validation needs dense labels: give --val-labels-dir DIR or "

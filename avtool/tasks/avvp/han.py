@@ -28,83 +28,18 @@ trains with the audio-visual grounding objectives; its state loads into a `HanNe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import torch
 import torch.nn as nn
 
 from avtool.errors import ConfigError
-from avtool.tasks.avvp.blocks import (
-    GlobalContextAttention,
-    ModalityDiscriminator,
-    MultiHeadAttention,
-    feed_forward,
-    grad_reverse,
-)
+from avtool.nn.attention import GlobalContextAttention, MultiHeadAttention
+from avtool.nn.gradient_reversal import grad_reverse
+from avtool.tasks.avvp.blocks import ModalityDiscriminator, feed_forward
+from avtool.tasks.avvp.config import HanConfig
 
-__all__ = ["HanConfig", "HanNet", "HanOutput", "parse_variant", "variant_config"]
-
-#: Names accepted after the first token of a variant string.
-VARIANT_MODIFIERS = ("adv", "skip", "gcaa")
-
-
-@dataclass(frozen=True)
-class HanConfig:
-    audio_dim: int = 128
-    frame_dim: int = 2048
-    motion_dim: int = 512
-    classes: int = 25
-    d_model: int = 512
-    heads: int = 1
-    ffn: int = 512
-    dropout: float = 0.1
-    layers: int = 1
-    separate_self_attn: bool = False  # "base": one self-attention block per modality
-    skip: bool = False
-    adversarial: bool = False
-    gcaa: bool = False
-    gcaa_time0_bug: bool = False  # replicate the released GCAA indexing slip
-    disc_hidden: tuple[int, int] = (128, 10)
-
-
-def parse_variant(text: str) -> dict[str, bool]:
-    """``"base+adv+skip+gcaa"`` -> the four switches of `HanConfig`.
-
-    The first token is ``han`` or ``base``; then any of ``adv``, ``skip``, ``gcaa`` in any
-    order, each at most once. ``skip`` needs ``base`` (HAN has no separate self-attention).
-    """
-    tokens = [t.strip().lower() for t in text.split("+")]
-    if not tokens or tokens[0] not in ("han", "base"):
-        raise ConfigError(f"--variant {text!r}: must start with han or base (e.g. han, base, "
-                          "base+gcaa, base+adv+skip, base+adv+skip+gcaa)")
-    mods = tokens[1:]
-    for t in mods:
-        if t not in VARIANT_MODIFIERS:
-            raise ConfigError(f"--variant {text!r}: unknown part {t!r} (valid after the "
-                              f"first: {', '.join(VARIANT_MODIFIERS)})")
-    if len(set(mods)) != len(mods):
-        raise ConfigError(f"--variant {text!r}: a part is repeated")
-    if "skip" in mods and tokens[0] != "base":
-        raise ConfigError(f"--variant {text!r}: skip connections need base (separate "
-                          "self-attention to skip over)")
-    return {"separate_self_attn": tokens[0] == "base", "skip": "skip" in mods,
-            "adversarial": "adv" in mods, "gcaa": "gcaa" in mods}
-
-
-def canonical_variant(text: str) -> str:
-    """The variant in the canonical order: ``gcaa+base+skip+adv`` -> ``base+adv+skip+gcaa``."""
-    flags = parse_variant(text)
-    parts = ["base" if flags["separate_self_attn"] else "han"]
-    parts += [m for m, f in (("adv", "adversarial"), ("skip", "skip"), ("gcaa", "gcaa"))
-              if flags[f]]
-    return "+".join(parts)
-
-
-def variant_config(text: str, base: HanConfig | None = None) -> HanConfig:
-    """`base` (default `HanConfig()`) with the switches of the variant string `text`."""
-    return replace(base or HanConfig(), **parse_variant(text))
-
+__all__ = ["AvvpEncoder", "HanNet", "HanOutput"]
 
 class HanOutput(NamedTuple):
     p: torch.Tensor  # (B, C) video-level probability (may exceed 1 before clamping)

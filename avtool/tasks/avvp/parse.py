@@ -6,18 +6,13 @@ of video files and folders of videos. Videos are turned into ``llp_audio`` / ``l
 checkpoint spec, rebuilt with `avtool.features.extractor_from_info`); a model trained on
 imported or synthetic features cannot do that and says so.
 
-Events follow the official inference rule (`avtool.tasks.avvp.task.parse_masks`): classes with
-video-level p >= clip threshold, snippets with probability >= segment threshold, audio-visual
-= audio AND visual; an event is a maximal run of positive seconds (onset, offset exclusive).
-Its confidence is the mean snippet probability over the run (audio or visual stream; for
-audio-visual events the mean of min(audio, visual)).
+The parser itself, the inference rule and the output files are in `avtool.tasks.avvp.predictor`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,70 +20,11 @@ import numpy as np
 
 from avtool.errors import AvtoolError, ConfigError, ModelError, StoreError
 from avtool.tasks.avvp.data import ClipSet
+from avtool.tasks.avvp.predictor import ParseResult
 
 log = logging.getLogger(__name__)
 
-MODALITIES = ("audio", "visual", "audio-visual")
-EVENT_COLUMNS = ("clip", "modality", "class", "onset", "offset", "confidence")
 STORE_SUFFIXES = (".h5", ".hdf5")
-
-
-@dataclass(frozen=True)
-class ParsedEvent:
-    clip: str
-    modality: str  # audio | visual | audio-visual
-    label: str
-    onset: float  # seconds from the clip start
-    offset: float  # exclusive
-    confidence: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"clip": self.clip, "modality": self.modality, "class": self.label,
-                "onset": self.onset, "offset": self.offset,
-                "confidence": round(self.confidence, 4)}
-
-
-@dataclass
-class ParseResult:
-    clips: list[str]
-    classes: list[str]
-    audio: np.ndarray  # (N, C, T) bool
-    visual: np.ndarray
-    p: np.ndarray  # (N, C) video-level probabilities
-    frame_prob: np.ndarray  # (N, T, 2, C)
-    events: list[ParsedEvent]
-    model: str
-    variant: str
-    thresholds: dict[str, float]
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "variant": self.variant, "thresholds": self.thresholds,
-                "clips": len(self.clips), "events": [e.to_dict() for e in self.events],
-                "failed": [{"input": i, "reason": r} for i, r in self.failed]}
-
-
-def masks_to_events(clips: Sequence[str], audio: np.ndarray, visual: np.ndarray,
-                    frame_prob: np.ndarray, classes: Sequence[str]) -> list[ParsedEvent]:
-    """Events of the masks, ordered by clip, modality (audio, visual, AV), class, onset."""
-    from avtool.metrics.avvp import mask_runs
-
-    fp = np.asarray(frame_prob, dtype=np.float64)  # (N, T, 2, C)
-    probs = {"audio": fp[:, :, 0].transpose(0, 2, 1), "visual": fp[:, :, 1].transpose(0, 2, 1)}
-    probs["audio-visual"] = np.minimum(probs["audio"], probs["visual"])
-    masks = {"audio": audio, "visual": visual, "audio-visual": audio & visual}
-    out: list[ParsedEvent] = []
-    n, c, _ = audio.shape
-    for i in range(n):
-        for modality in MODALITIES:
-            starts, ends, count = mask_runs(masks[modality][i])
-            for k in np.nonzero(count)[0]:
-                for r in range(count[k]):
-                    on, off = int(starts[k, r]), int(ends[k, r])
-                    conf = float(probs[modality][i, k, on:off].mean())
-                    out.append(ParsedEvent(clips[i], modality, classes[k], float(on),
-                                           float(off), conf))
-    return out
 
 
 def video_jobs(inputs: Sequence[str | Path]) -> list[Any]:
@@ -195,7 +131,7 @@ def parse_events(
         ModelError, StoreError, MediaError, ConfigError, FormatError (see the messages).
     """
     from avtool.runtime import resolve_device
-    from avtool.tasks.avvp.task import load_parser, parse_masks, predict_probs
+    from avtool.tasks.avvp.predictor import load_parser
 
     inputs = [Path(p) for p in inputs]
     if not inputs:
@@ -204,7 +140,8 @@ def parse_events(
     if missing:
         raise ConfigError(f"{missing[0]}: no such file or folder")
     device = resolve_device(device)
-    model, spec = load_parser(model_path, device)
+    parser = load_parser(model_path, device)
+    spec = parser.spec
     stores = [p for p in inputs if p.is_file() and p.suffix.lower() in STORE_SUFFIXES]
     failed: list[tuple[str, str]] = []
     if stores:
@@ -216,35 +153,9 @@ def parse_events(
         if split or clips_file is not None:
             raise ConfigError("--split and --clips select clips of a feature store input")
         clips, failed = _video_clipset(inputs, spec, device, strict, progress)
-    thresholds = dict(spec.get("thresholds", {"clip": 0.5, "segment": 0.5}))
-    if clip_threshold is not None:
-        thresholds["clip"] = float(clip_threshold)
-    if segment_threshold is not None:
-        thresholds["segment"] = float(segment_threshold)
-    p, frame_prob = predict_probs(model, clips, device, batch_size)
-    audio, visual = parse_masks(p, frame_prob, thresholds["clip"], thresholds["segment"])
-    classes = list(spec["classes"])
-    events = masks_to_events(clips.ids, audio, visual, frame_prob, classes)
-    return ParseResult(clips.ids, classes, audio, visual, p, frame_prob, events,
-                       str(model_path), spec.get("variant", ""), thresholds, failed)
+    result = parser.predict(clips, clip_threshold, segment_threshold, batch_size,
+                            str(model_path))
+    result.failed = failed
+    return result
 
 
-def write_events_tsv(path: str | Path, events: Sequence[ParsedEvent]) -> None:
-    """One row per event: clip, modality, class, onset, offset, confidence (tab-separated)."""
-    from avtool.io import atomic_write
-
-    with atomic_write(path, newline="") as fh:
-        fh.write("\t".join(EVENT_COLUMNS) + "\n")
-        for e in events:
-            fh.write(f"{e.clip}\t{e.modality}\t{e.label}\t{e.onset:g}\t{e.offset:g}\t"
-                     f"{e.confidence:.4f}\n")
-
-
-def write_llp_predictions(result: ParseResult, audio_path: str | Path | None,
-                          visual_path: str | Path | None) -> None:
-    """The audio / visual masks in the ``AVVP_eval_*.csv`` format (`avtool evaluate avvp`)."""
-    from avtool.formats.llp import dense_to_events, write_llp_events
-
-    for path, masks in ((audio_path, result.audio), (visual_path, result.visual)):
-        if path is not None:
-            write_llp_events(path, dense_to_events(masks, result.clips, result.classes))

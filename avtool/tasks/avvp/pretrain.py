@@ -29,40 +29,22 @@ the code's 1e-6 was for a 136M-parameter UNITER), batch 16, 40 epochs unless giv
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avtool.config import config_to_dict
+from avtool.config import config_from_dict, config_to_dict
 from avtool.errors import ConfigError
-from avtool.tasks import reject_unknown, trainers
+from avtool.tasks.avvp.config import AvgConfig, HanConfig, canonical_variant, parse_variant
 from avtool.tasks.avvp.data import ClipSet
-from avtool.tasks.avvp.han import HanConfig, canonical_variant, parse_variant
+from avtool.tasks.avvp.options import AvvpPretrainOptions, model_config
+from avtool.tasks.interface import DebugExample
 
 log = logging.getLogger(__name__)
 
 TASK = "avvp-pretrain"
-
-
-@dataclass(frozen=True)
-class AvgConfig:
-    objective: str = "multi"  # uni | cross | multi
-    schedule: str = "sum"  # sum | alternate (multi only)
-    margin_pos: float = 0.7
-    margin_neg: float = 0.7
-    audio_threshold: float = 0.99
-    visual_threshold: float = 0.96
-    edge: str = "or"  # or (paper) | and (code)
-    lr: float = 1e-4
-
-    def check(self) -> None:
-        for name, value, ok in (("--objective", self.objective, ("uni", "cross", "multi")),
-                                ("--avg-schedule", self.schedule, ("sum", "alternate")),
-                                ("--avg-edge", self.edge, ("or", "and"))):
-            if value not in ok:
-                raise ConfigError(f"{name} {value!r}: expected one of {', '.join(ok)}")
 
 
 def _cosine(x: np.ndarray) -> np.ndarray:
@@ -105,8 +87,57 @@ def avg_loss(h, truth, anchors, cfg: AvgConfig, objective: str):
     return loss
 
 
+def mean_anchor_loss(h, truth, cfg: AvgConfig, objective: str) -> float:
+    """The AVG loss of (N, T, 2, d) embeddings averaged over every anchor snippet (the
+    validation metric), in batches of 64 clips."""
+    import torch
+
+    total, count = 0.0, 0
+    for lo in range(0, h.shape[0], 64):
+        hb, tb = h[lo: lo + 64], truth[lo: lo + 64]
+        for i in range(hb.shape[1]):
+            anchors = torch.full((hb.shape[0],), i, dtype=torch.long, device=hb.device)
+            total += float(avg_loss(hb, tb, anchors, cfg, objective)) * hb.shape[0]
+            count += hb.shape[0]
+    return total / max(count, 1)
+
+
+class AvgEncoder:
+    """The `Predictor` of `avtool train avvp-pretrain`: clips -> snippet embeddings."""
+
+    def __init__(self, model, spec: dict[str, Any], device: str = "cpu") -> None:
+        self.model, self.spec, self.device = model.to(device).eval(), spec, device
+
+    def predict(self, clips: ClipSet, batch_size: int = 64) -> tuple[list[str], np.ndarray]:
+        """(clip ids, (N, T, 2, d) audio and visual snippet embeddings)."""
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for lo in range(0, len(clips), batch_size):
+                sl = slice(lo, lo + batch_size)
+                out.append(self.model(*(torch.from_numpy(x[sl]).to(self.device)
+                                        for x in (clips.audio, clips.frame, clips.motion)))
+                           .float().cpu().numpy())
+        return list(clips.ids), np.concatenate(out)
+
+    def write(self, predictions: tuple[list[str], np.ndarray], out: Path) -> Path:
+        """An .npz with ``ids`` and ``embeddings`` (N, T, 2, d), read by `evaluate_files`."""
+        from avtool.io import atomic_path
+
+        ids, embeddings = predictions
+        with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, ids=np.array(ids), embeddings=embeddings)
+        return Path(out)
+
+
 class AvvpPretrainTask:
+    """The `Task` of `avtool train avvp-pretrain` (see `avtool.tasks.interface`)."""
+
     name = TASK
+    summary = "Audio-visual grounding pretraining of the AVVP encoder (no labels)."
+    example = "avtool train avvp-pretrain --store llp.h5 --objective multi --out runs/avg"
+    Options = AvvpPretrainOptions
     selection = ("loss", "min")
 
     def __init__(self, train: ClipSet, features: dict[str, Any], variant: str,
@@ -121,6 +152,36 @@ class AvvpPretrainTask:
         self.truth = pseudo_truth(train, avg)
         self.val_truth = pseudo_truth(val, avg) if val is not None else None
         self._scheduler, self._steps = None, 1
+
+    @classmethod
+    def from_options(cls, options: AvvpPretrainOptions, store: str | Path) -> AvvpPretrainTask:
+        """The clips of `options.split` to train on; the store's val split (when it records
+        one) to validate on."""
+        from avtool.tasks.avvp.data import load_clips
+
+        avg = AvgConfig(objective=options.objective, schedule=options.avg_schedule,
+                        margin_pos=options.margin_pos, margin_neg=options.margin_neg,
+                        audio_threshold=options.avg_audio_threshold,
+                        visual_threshold=options.avg_visual_threshold, edge=options.avg_edge,
+                        lr=options.lr)
+        clips, features = load_clips(store, split=options.split)
+        val = None
+        try:
+            val, _ = load_clips(store, split="val")
+        except ConfigError:
+            pass
+        if val is not None and set(val.ids) & set(clips.ids):
+            val = None  # the store records no split: no held-out clips
+        task = cls(clips, features, options.variant, avg, model_config(options), val)
+        log.info("pseudo ground truth: %.1f%% of snippet pairs positive",
+                 100 * task.truth.mean())
+        return task
+
+    def trainer_defaults(self) -> dict[str, int]:
+        return {"epochs": 40, "batch_size": 16}
+
+    def check_resume(self, checkpoint: dict[str, Any]) -> None:
+        pass  # the trainer's weight loading reports a different network
 
     def build_model(self):
         from avtool.tasks.avvp.han import AvvpEncoder
@@ -167,18 +228,11 @@ class AvvpPretrainTask:
         if self.val is None:
             return {}
         v = self.val
-        total, count = 0.0, 0
-        for lo in range(0, len(v), 64):
-            sl = slice(lo, lo + 64)
-            h = model(*(torch.from_numpy(x[sl]).to(device) for x in (v.audio, v.frame,
-                                                                       v.motion)))
-            truth = torch.from_numpy(self.val_truth[sl]).to(device)
-            objective = "multi" if self.avg.objective == "multi" else self.avg.objective
-            for i in range(h.shape[1]):
-                anchors = torch.full((h.shape[0],), i, dtype=torch.long, device=h.device)
-                total += float(avg_loss(h, truth, anchors, self.avg, objective)) * h.shape[0]
-                count += h.shape[0]
-        return {"loss": total / max(count, 1)}
+        h = torch.cat([model(*(torch.from_numpy(x[lo: lo + 64]).to(device)
+                               for x in (v.audio, v.frame, v.motion)))
+                       for lo in range(0, len(v), 64)])
+        truth = torch.from_numpy(self.val_truth).to(device)
+        return {"loss": mean_anchor_loss(h, truth, self.avg, self.avg.objective)}
 
     def checkpoint_spec(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -187,40 +241,40 @@ class AvvpPretrainTask:
                 "features": self.features, "avg": asdict(self.avg),
                 "positive_pairs": float(self.truth.mean())}
 
+    @classmethod
+    def load_predictor(cls, checkpoint: dict[str, Any], device: str = "cpu") -> AvgEncoder:
+        from avtool.tasks.avvp.han import AvvpEncoder
 
-OPTIONS = {"split", "variant", "d_model", "heads", "layers", "dropout", "gcaa_compat_bug",
-           "objective", "avg_schedule", "margin_pos", "margin_neg", "avg_audio_threshold",
-           "avg_visual_threshold", "avg_edge"}
+        model = AvvpEncoder(config_from_dict(HanConfig, checkpoint["spec"]["model"], "han"))
+        model.load_state_dict(checkpoint["model_state"])
+        return AvgEncoder(model, checkpoint["spec"], device)
 
+    @classmethod
+    def evaluate_files(cls, predictions: Path, truth: tuple[Path, AvgConfig]
+                       ) -> dict[str, float]:
+        """The AVG losses (uni, cross, multi; lower is better) of `AvgEncoder.write`'s
+        embeddings against the pseudo ground truth of the same clips in a store."""
+        import torch
 
-@trainers.register(TASK)
-def train(options: dict[str, Any], config, out_dir: Path, resume: bool):
-    """`avtool train --task avvp-pretrain`: see the module docstring."""
-    from avtool.tasks.avvp.data import load_clips
-    from avtool.tasks.avvp.task import model_config_from, preset_may_set
-    from avtool.train import fit
+        from avtool.tasks.avvp.data import load_clips
 
-    reject_unknown(TASK, options, OPTIONS)
-    fields = {"objective": options.get("objective"), "schedule": options.get("avg_schedule"),
-              "margin_pos": options.get("margin_pos"), "margin_neg": options.get("margin_neg"),
-              "audio_threshold": options.get("avg_audio_threshold"),
-              "visual_threshold": options.get("avg_visual_threshold"),
-              "edge": options.get("avg_edge"), "lr": options.get("lr")}
-    avg = replace(AvgConfig(), **{k: v for k, v in fields.items() if v is not None})
-    if preset_may_set(options, "epochs"):
-        config = replace(config, epochs=40)
-    if preset_may_set(options, "batch_size"):
-        config = replace(config, batch_size=16)
-    store, split = options["store"], options.get("split", "train")
-    clips, features = load_clips(store, split=split)
-    val = None
-    try:
-        val, _ = load_clips(store, split="val")
-    except ConfigError:
-        pass
-    if val is not None and set(val.ids) & set(clips.ids):
-        val = None  # the store records no split: no held-out clips
-    task = AvvpPretrainTask(clips, features, options.get("variant") or "base+adv+skip+gcaa",
-                            avg, model_config_from(options), val)
-    log.info("pseudo ground truth: %.1f%% of snippet pairs positive", 100 * task.truth.mean())
-    return fit(task, config, out_dir, resume)
+        store, avg = truth
+        with np.load(predictions) as data:
+            ids, h = [str(x) for x in data["ids"]], torch.from_numpy(data["embeddings"])
+        clips, _ = load_clips(store, ids=ids)
+        g = torch.from_numpy(pseudo_truth(clips, avg))
+        return {objective: mean_anchor_loss(h, g, avg, objective)
+                for objective in ("uni", "cross", "multi")}
+
+    @classmethod
+    def debug_example(cls, workdir: Path) -> DebugExample:
+        """24 feature-level synthetic clips; a d=16 encoder."""
+        from avtool.tasks.avvp.data import load_clips
+        from avtool.tasks.avvp.synth_features import SynthFeaturesConfig, write_feature_corpus
+
+        store = write_feature_corpus(workdir, SynthFeaturesConfig(clips=24, dims=(8, 8, 8),
+                                                                  frame_rows=1))
+        test, _ = load_clips(store, split="test")
+        options = AvvpPretrainOptions(d_model=16, ffn=16)
+        return DebugExample(options, store, test, (store, AvgConfig()),
+                            ("uni", "cross", "multi"), train={"epochs": 1, "batch_size": 8})

@@ -118,29 +118,30 @@ def _scores(pred_a, pred_v, truth, ids) -> dict[str, dict[str, float]]:
 
 def train_and_score(name: str, variant: str, data: dict[str, Any], args, init: Path | None = None
                     ) -> dict[str, Any]:
-    from avtool.tasks.avvp import task as task_lib
-    from avtool.tasks.avvp.han import HanConfig
-    from avtool.train import TrainConfig, fit, load_checkpoint
+    from avtool.tasks import load_model, train_task
+    from avtool.tasks.avvp.config import resolve_hparams
+    from avtool.tasks.avvp.options import AvvpOptions
+    from avtool.train import load_checkpoint
 
-    hp = task_lib.resolve_hparams(args.hparams, variant, epochs=args.epochs or None,
-                                  batch_size=args.batch_size or None)
+    hp = resolve_hparams(args.hparams, variant, epochs=args.epochs or None,
+                         batch_size=args.batch_size or None)
     tag = variant if init is None else f"{variant}+pretrain-{init.name}"
     tag += f"-{args.hparams}-d{args.d_model}-b{hp.batch_size}-e{hp.epochs}-s{args.seed}"
     run = args.workdir / "runs" / tag
     done = (run / "last.pt").exists() and load_checkpoint(run / "last.pt")["epoch"] >= hp.epochs
     t0 = time.perf_counter()
     if not done:
-        task = task_lib.AvvpTask(data["train"], data["features"], variant, hp,
-                        HanConfig(d_model=args.d_model, ffn=args.d_model), data["val"],
-                        init=init, preset=args.hparams)
-        config = TrainConfig(epochs=hp.epochs, batch_size=hp.batch_size, seed=args.seed,
-                             device=args.device, workers=0)
-        fit(task, config, run, resume=(run / "last.pt").exists(), quiet=True)
+        options = AvvpOptions(variant=variant, hparams=args.hparams, d_model=args.d_model,
+                              ffn=args.d_model, val_labels_dir=str(data["labels"]),
+                              init=None if init is None else str(init))
+        train_task("avvp", options, data["store"], run, resume=(run / "last.pt").exists(),
+                   quiet=True, epochs=hp.epochs, batch_size=hp.batch_size, seed=args.seed,
+                   device=args.device, workers=0)
     seconds = time.perf_counter() - t0
-    model, _ = task_lib.load_parser(run, "cpu" if args.device == "auto" else args.device)
+    parser = load_model(run, "cpu" if args.device == "auto" else args.device)
     test, truth = data["test"]
-    p, frame_prob = task_lib.predict_probs(model, test, next(model.parameters()).device.type)
-    result = _scores(*task_lib.parse_masks(p, frame_prob), truth, test.ids)
+    parsed = parser.predict(test)
+    result = _scores(parsed.audio, parsed.visual, truth, test.ids)
     best = load_checkpoint(run)["best"] or {}
     _log(f"{name}: best epoch {best.get('epoch')} (val Type@AV {best.get('value') or 0:.1f}), "
          f"test seg Type@AV {result['segment']['type_av']:.1f}"
@@ -150,18 +151,16 @@ def train_and_score(name: str, variant: str, data: dict[str, Any], args, init: P
 
 
 def pretrain(objective: str, data: dict[str, Any], args) -> Path:
-    from avtool.tasks.avvp.han import HanConfig
-    from avtool.tasks.avvp.pretrain import AvgConfig, AvvpPretrainTask
-    from avtool.train import TrainConfig, fit
+    from avtool.tasks import train_task
+    from avtool.tasks.avvp.options import AvvpPretrainOptions
 
     run = args.workdir / "runs" / f"pretrain-{objective}-d{args.d_model}-s{args.seed}"
     if not (run / "best.pt").exists():
-        task = AvvpPretrainTask(data["train"], data["features"], "base+adv+skip+gcaa",
-                                AvgConfig(objective=objective),
-                                HanConfig(d_model=args.d_model, ffn=args.d_model),
-                                data["val"][0])
-        fit(task, TrainConfig(epochs=args.pretrain_epochs, batch_size=16, seed=args.seed,
-                              device=args.device), run, quiet=True)
+        options = AvvpPretrainOptions(objective=objective, d_model=args.d_model,
+                                      ffn=args.d_model)
+        train_task("avvp-pretrain", options, data["store"], run, quiet=True,
+                   epochs=args.pretrain_epochs, batch_size=16, seed=args.seed,
+                   device=args.device)
     return run
 
 
@@ -231,7 +230,8 @@ def main(argv: list[str] | None = None) -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     store, labels = build_corpus(args.workdir, args.corpus, args.clips, args.seed, args.workers)
     train, features = load_clips(store, split="train")
-    data: dict[str, Any] = {"train": train, "features": features}
+    data: dict[str, Any] = {"train": train, "features": features, "store": store,
+                            "labels": labels}
     for split, gt_name in (("val", "val"), ("test", "test")):
         clips, _ = load_clips(store, split=split)
         data[gt_name] = (clips, load_dense_truth(clips.ids, labels / "AVVP_eval_audio.csv",

@@ -32,55 +32,29 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from avtool.config import config_from_dict, config_to_dict
-from avtool.errors import ConfigError, ModelError
+from avtool.config import config_to_dict
+from avtool.errors import ModelError
 from avtool.formats.llp import LLP_CLASSES
-from avtool.tasks import reject_unknown, trainers
+from avtool.tasks.avvp.config import (
+    AvvpHparams,
+    HanConfig,
+    canonical_variant,
+    parse_variant,
+    resolve_hparams,
+)
 from avtool.tasks.avvp.data import ClipSet, DenseTruth
-from avtool.tasks.avvp.han import HanConfig, canonical_variant, parse_variant
+from avtool.tasks.avvp.options import AvvpOptions, model_config
+from avtool.tasks.avvp.predictor import TASK, AvvpParser, parse_masks, predict_probs
+from avtool.tasks.interface import DebugExample
 
 log = logging.getLogger(__name__)
 
-TASK = "avvp"
 PROB_EPS = 1e-7
 METRIC_KEYS = ("audio", "visual", "av", "type_av", "event_av")
-
-
-@dataclass(frozen=True)
-class AvvpHparams:
-    lr: float
-    lr_step: int  # epochs between learning-rate decays
-    lr_gamma: float
-    epochs: int
-    batch_size: int
-    lambda_g: float  # weight of the modality-guided loss (p_a, p_v)
-    lambda_ad: float  # weight of the modality discriminator loss (adv variants only)
-    smooth_audio: float = 0.0
-    smooth_visual: float = 0.1
-
-
-_HAN = AvvpHparams(3e-4, 10, 0.1, 40, 16, 1.0, 0.4)
-HPARAMS: dict[str, dict[str, AvvpHparams]] = {
-    "paper": {"han": _HAN, "base": AvvpHparams(3e-4, 5, 0.5, 40, 64, 0.6, 0.4)},
-    "code": {"han": replace(_HAN, lambda_ad=0.3),
-             "base": AvvpHparams(6e-4, 6, 0.5, 40, 64, 0.3, 0.3)},
-    "han": {"han": _HAN, "base": _HAN},
-}
-
-
-def resolve_hparams(preset: str, variant: str, **overrides: Any) -> AvvpHparams:
-    """The preset's values for the variant's family, with the non-None `overrides` applied."""
-    if preset not in HPARAMS:
-        raise ConfigError(f"--hparams {preset!r}: expected one of {', '.join(HPARAMS)}")
-    family = "base" if parse_variant(variant)["separate_self_attn"] else "han"
-    return replace(HPARAMS[preset][family], **{k: v for k, v in overrides.items()
-                                               if v is not None})
 
 
 def grl_alpha(step: int, steps_per_epoch: int, epochs: int) -> float:
@@ -119,39 +93,6 @@ def avvp_loss(out, y, hp: AvvpHparams) -> tuple[Any, dict[str, float]]:
     return loss, stats
 
 
-def parse_masks(p: np.ndarray, frame_prob: np.ndarray, clip_threshold: float = 0.5,
-                segment_threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """The official inference rule -> (audio, visual) boolean masks (N, C, T).
-
-    Args:
-        p: (N, C) video-level probabilities (the fused p, not p_a / p_v).
-        frame_prob: (N, T, 2, C) snippet probabilities, modality 0 audio, 1 visual.
-    """
-    present = (np.asarray(p) >= clip_threshold)[:, :, None]  # (N, C, 1)
-    snippets = np.asarray(frame_prob).transpose(0, 2, 3, 1) >= segment_threshold  # (N,2,C,T)
-    return snippets[:, 0] & present, snippets[:, 1] & present
-
-
-def predict_probs(model, clips: ClipSet, device: str = "cpu", batch_size: int = 64
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(p (N, C), frame_prob (N, T, 2, C)) of `clips`, batched, in inference mode."""
-    import torch
-
-    model.eval()
-    ps, frames = [], []
-    with torch.inference_mode():
-        for lo in range(0, len(clips), batch_size):
-            sl = slice(lo, lo + batch_size)
-            out = model(*(torch.from_numpy(x[sl]).to(device)
-                          for x in (clips.audio, clips.frame, clips.motion)))
-            ps.append(out.p.float().cpu().numpy())
-            frames.append(out.frame_prob.float().cpu().numpy())
-    n_cls = model.cfg.classes
-    if not ps:
-        return np.zeros((0, n_cls), np.float32), np.zeros((0, clips.audio.shape[1], 2, n_cls))
-    return np.concatenate(ps), np.concatenate(frames)
-
-
 def score_clips(model, clips: ClipSet, truth: DenseTruth, device: str = "cpu",
                 classes: Sequence[str] = LLP_CLASSES) -> dict[str, float]:
     """The ten LLP numbers (``seg_*``, ``evt_*``, percent) of `model` on `clips`."""
@@ -166,9 +107,13 @@ def score_clips(model, clips: ClipSet, truth: DenseTruth, device: str = "cpu",
 
 
 class AvvpTask:
-    """The `TrainTask` of `--task avvp` (see `avtool.train`)."""
+    """The `Task` of `avtool train avvp` (see `avtool.tasks.interface`)."""
 
     name = TASK
+    summary = "Audio-visual video parsing on LLP: HAN and the Lamba et al. variants."
+    example = ("avtool train avvp --store llp.h5 --val-labels-dir labels --variant "
+               "base+adv+skip+gcaa --out runs/avvp")
+    Options = AvvpOptions
     selection = ("seg_type_av", "max")
 
     def __init__(self, train: ClipSet, features: dict[str, Any], variant: str,
@@ -187,6 +132,35 @@ class AvvpTask:
         self._scheduler = None
         self._steps, self._epochs = 1, hparams.epochs
 
+    @classmethod
+    def from_options(cls, options: AvvpOptions, store: str | Path) -> AvvpTask:
+        """Read the training (and validation) clips of `store` and resolve the recipe."""
+        from avtool.tasks.avvp.data import load_clips, load_validation
+
+        hp = resolve_hparams(options.hparams, options.variant, lr=options.lr,
+                             lr_step=options.lr_step, lr_gamma=options.lr_gamma,
+                             lambda_g=options.lambda_g, lambda_ad=options.lambda_ad,
+                             smooth_audio=options.smooth_audio,
+                             smooth_visual=options.smooth_visual)
+        clips, features = load_clips(store, split=options.split, labels_csv=options.labels)
+        val = load_validation(options, store, clips.ids)
+        if val is None:
+            log.warning("no validation data (--val-labels-dir or --val-gt-audio/"
+                        "--val-gt-visual): best.pt will be the last epoch")
+        provenance = {"store": str(store), "labels": options.labels or "",
+                      "split": options.split, "train_clips": len(clips),
+                      "val_clips": len(val[0]) if val else 0, "init": options.init or ""}
+        return cls(clips, features, options.variant, hp, model_config(options), val,
+                   options.init, options.hparams, provenance=provenance)
+
+    def trainer_defaults(self) -> dict[str, int]:
+        return {"epochs": self.hp.epochs, "batch_size": self.hp.batch_size}  # the recipe's
+
+    def check_resume(self, checkpoint: dict[str, Any]) -> None:
+        if checkpoint.get("spec", {}).get("model") != config_to_dict(self.model_config, "han"):
+            raise ModelError("--resume with another network than the checkpoint's (same "
+                             "--variant, --d-model, --heads, --layers and features needed)")
+
     def build_model(self):
         from avtool.tasks.avvp.han import HanNet
 
@@ -204,6 +178,7 @@ class AvvpTask:
                                                               t.labels)))
         sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=True,
                                      seed=seed)
+        self.hp = replace(self.hp, batch_size=batch_size)  # the spec records what ran
         return DataLoader(data, batch_size=batch_size, sampler=sampler, num_workers=workers)
 
     def training_step(self, model, batch, device: str):
@@ -219,6 +194,7 @@ class AvvpTask:
         hp = self.hp
         optimizer = torch.optim.Adam(model.parameters(), lr=hp.lr)
         self._steps, self._epochs = max(1, steps_per_epoch), epochs
+        self.hp = replace(self.hp, epochs=epochs)
         steps = self._steps
         self._scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda s: hp.lr_gamma ** ((s // steps) // max(1, hp.lr_step)))
@@ -242,26 +218,40 @@ class AvvpTask:
             "data": dict(self.provenance),
         }
 
+    @classmethod
+    def load_predictor(cls, checkpoint: dict[str, Any], device: str = "cpu") -> AvvpParser:
+        return AvvpParser.from_checkpoint(checkpoint, device)
 
-def model_from_spec(spec: dict[str, Any]):
-    """A `HanNet` built from a checkpoint spec of `--task avvp` (weights not loaded)."""
-    from avtool.tasks.avvp.han import HanNet
+    @classmethod
+    def evaluate_files(cls, predictions: Path, truth: tuple[Path, Path, Path]
+                       ) -> dict[str, float]:
+        """The ten LLP numbers of `AvvpParser.write`'s folder against (clips file,
+        AVVP_eval_audio.csv, AVVP_eval_visual.csv)."""
+        from avtool.tasks.avvp.evaluate import evaluate_avvp_files
+        from avtool.tasks.avvp.predictor import PREDICTION_FILES
 
-    cfg = dict(spec["model"])
-    return HanNet(config_from_dict(HanConfig, cfg, "han"))
+        clips, gt_audio, gt_visual = truth
+        result = evaluate_avvp_files(clips, gt_audio, gt_visual,
+                                     *(Path(predictions) / name for name in PREDICTION_FILES))
+        out = {f"seg_{k}": float(result.segment[k]) for k in METRIC_KEYS}
+        out.update({f"evt_{k}": float(result.event[k]) for k in METRIC_KEYS})
+        return out
 
+    @classmethod
+    def debug_example(cls, workdir: Path) -> DebugExample:
+        """24 feature-level synthetic clips; a 1-layer d=16 base+adv+skip+gcaa."""
+        from avtool.tasks.avvp.data import load_clips
+        from avtool.tasks.avvp.synth_features import SynthFeaturesConfig, write_feature_corpus
 
-def load_parser(path: str | Path, device: str = "cpu"):
-    """(model on `device` in eval mode, spec) from a RUN_DIR or .pt of `--task avvp`."""
-    from avtool.train import load_checkpoint
-
-    ckpt = load_checkpoint(path)
-    if ckpt.get("task") != TASK:
-        raise ModelError(f"{path}: a checkpoint of --task {ckpt.get('task')}, not an AVVP "
-                         "parser (train one with avtool train --task avvp)")
-    model = model_from_spec(ckpt["spec"])
-    model.load_state_dict(ckpt["model_state"])
-    return model.to(device).eval(), ckpt["spec"]
+        store = write_feature_corpus(workdir, SynthFeaturesConfig(clips=24, dims=(8, 8, 8),
+                                                                  frame_rows=1))
+        test, _ = load_clips(store, split="test")
+        options = AvvpOptions(d_model=16, ffn=16, val_labels_dir=str(workdir))
+        truth = (workdir / "AVVP_test_pd.csv", workdir / "AVVP_eval_audio.csv",
+                 workdir / "AVVP_eval_visual.csv")
+        metrics = tuple(f"{level}_{k}" for level in ("seg", "evt") for k in METRIC_KEYS)
+        return DebugExample(options, store, test, truth, metrics,
+                            train={"epochs": 1, "batch_size": 8})
 
 
 def load_init(model, path: str | Path) -> None:
@@ -285,65 +275,3 @@ def load_init(model, path: str | Path) -> None:
     log.info("initialised from %s (%s)", path, task)
 
 
-# --------------------------------------------------------------------------- CLI runner
-
-OPTIONS = {"labels", "split", "variant", "hparams", "val_store", "val_labels_dir", "val_clips",
-           "val_gt_audio", "val_gt_visual", "lambda_g", "lambda_ad", "smooth_audio",
-           "smooth_visual", "lr_step", "lr_gamma", "d_model", "heads", "layers", "dropout",
-           "init", "gcaa_compat_bug"}
-
-
-def preset_may_set(options: dict[str, Any], param: str) -> bool:
-    """True when `avtool train` left the common option `param` (epochs, batch_size) at its
-    default (listed in ``options["defaulted"]``), so the task's preset chooses the value.
-    Callers outside the CLI pass explicit values: False."""
-    return param in options.get("defaulted", ())
-
-
-def model_config_from(options: dict[str, Any]) -> HanConfig:
-    fields = {"d_model": options.get("d_model"), "heads": options.get("heads"),
-              "layers": options.get("layers"), "dropout": options.get("dropout"),
-              "gcaa_time0_bug": options.get("gcaa_compat_bug")}
-    cfg = replace(HanConfig(), **{k: v for k, v in fields.items() if v is not None})
-    if cfg.d_model % cfg.heads:
-        raise ConfigError(f"--d-model {cfg.d_model} is not divisible by --heads {cfg.heads}")
-    if cfg.layers < 1:
-        raise ConfigError("--layers must be >= 1")
-    return cfg
-
-
-@trainers.register(TASK)
-def train(options: dict[str, Any], config, out_dir: Path, resume: bool):
-    """`avtool train --task avvp`: see the module docstring and `avtool train --help`."""
-    from avtool.tasks.avvp.data import load_clips, load_validation
-    from avtool.train import fit
-
-    reject_unknown(TASK, options, OPTIONS)
-    variant = options.get("variant") or "base+adv+skip+gcaa"
-    preset = options.get("hparams") or "paper"
-    hp = resolve_hparams(preset, variant, lr=options.get("lr"),
-                         lr_step=options.get("lr_step"), lr_gamma=options.get("lr_gamma"),
-                         lambda_g=options.get("lambda_g"), lambda_ad=options.get("lambda_ad"),
-                         smooth_audio=options.get("smooth_audio"),
-                         smooth_visual=options.get("smooth_visual"))
-    # the preset's epochs and batch size apply unless --epochs / --batch-size were typed
-    if preset_may_set(options, "epochs"):
-        config = replace(config, epochs=hp.epochs)
-    if preset_may_set(options, "batch_size"):
-        config = replace(config, batch_size=hp.batch_size)
-    hp = replace(hp, epochs=config.epochs, batch_size=config.batch_size)
-    store = options["store"]
-    labels = options.get("labels")
-    split = options.get("split", "train")
-    clips, features = load_clips(store, split=split, labels_csv=labels)
-    val = load_validation(options, store, clips.ids)
-    if val is None:
-        log.warning("no validation data (--val-labels-dir or --val-gt-audio/--val-gt-visual): "
-                    "best.pt will be the last epoch")
-    init = options.get("init")
-    provenance = {"store": str(store), "labels": str(labels) if labels else "",
-                  "split": split, "train_clips": len(clips),
-                  "val_clips": len(val[0]) if val else 0, "init": str(init or "")}
-    task = AvvpTask(clips, features, variant, hp, model_config_from(options), val, init,
-                    preset, provenance=provenance)
-    return fit(task, config, out_dir, resume)

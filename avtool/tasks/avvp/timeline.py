@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.io import atomic_path
-from avtool.tasks.avvp.parse import ParseResult
+from avtool.tasks.avvp.predictor import ParseResult
 
 _COLORS = {"audio": "#1f77b4", "visual": "#2ca02c", "audio-visual": "#9467bd"}
 

@@ -1,7 +1,7 @@
 """The embedding cache of `avtool verify-speaker --trials`: each file embedded once into a store.
 
 Items are the trial paths; the feature is ``<model>_whole`` or ``<model>_crops10`` (one row per
-embedding, see :mod:`avtool.tasks.speaker.verify` for the TTA modes), and its config records the
+embedding, see :mod:`avtool.tasks.speaker.tta` for the TTA modes), and its config records the
 model and preprocessing, so a cache made otherwise is refused rather than mixed. A relation-loss
 model's rows are its speaker embedding then its relation embedding (config key ``relation_dim``,
 frame shape ``dim + relation_dim``), so a speaker-only cache of the same model is refused too.
@@ -10,7 +10,7 @@ frame shape ``dim + relation_dim``), so a speaker-only cache of the same model i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,21 +18,23 @@ from typing import Any
 import numpy as np
 
 from avtool.errors import AvtoolError, MediaError, StoreError
-from avtool.tasks.speaker.verify import (
+from avtool.tasks.speaker.embedders import open_embedder
+from avtool.tasks.speaker.speech_input import read_speech
+from avtool.tasks.speaker.tta import (
     CROP_SECONDS,
     N_CROPS,
-    Progress,
     crop_waveform,
     embed_waveforms,
     embedding_rows,
-    open_embedder,
-    read_speech,
     relation_dim,
     scoring_vector,
     tta_feature,
 )
 
 CHUNK_FILES = 16
+
+Progress = Callable[[int], None]
+"""Called with how many more files are done."""
 
 
 @dataclass(frozen=True)

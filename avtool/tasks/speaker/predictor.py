@@ -1,13 +1,13 @@
-"""Speaker checkpoints of ``avtool train --task speaker`` at test time.
+"""Speaker checkpoints of ``avtool train speaker`` at test time.
 
-* :func:`load_embedder`: a checkpoint (``best.pt``, ``last.pt`` or a run directory) as an
-  :class:`~avtool.tasks.speaker.embedders.Embedder` for ``avtool verify-speaker``: the spectrogram
-  with the parameters stored in the checkpoint, the network rebuilt from its config, the
-  calibrated threshold from its validation.
+* :func:`load_checkpoint_embedder`: a checkpoint (``best.pt``, ``last.pt`` or a run directory)
+  as an :class:`~avtool.tasks.speaker.embedders.Embedder` for ``avtool verify-speaker``: the
+  spectrogram with the parameters stored in the checkpoint, the network rebuilt from its config,
+  the calibrated threshold from its validation.
 * :func:`embed_spectrograms`: whole-utterance embeddings (the thesis's test-time baseline:
   pooling over the full length, so any length works).
-* :func:`pair_scores`: cosine, or for relation models the mean of the cosine and the relation
-  module's same-speaker probability.
+* :func:`score_embedding_pairs`: cosine, or for relation models the mean of the cosine and the
+  relation module's same-speaker probability.
 * :func:`load_net_weights`: ``--init`` from another speaker checkpoint.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from avtool.config import config_from_dict
 from avtool.errors import ConfigError, MediaError, ModelError
+from avtool.tasks.speaker.speech_input import check_speech_input
 from avtool.tasks.speaker.zoo import SpeakerModelConfig
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def embed_spectrograms(net, spectrograms, device) -> np.ndarray:
 
     Aggregation pools over the whole utterance (variable-length pooling, the thesis's test-time
     baseline); an utterance shorter than the trunk's minimum is loop-padded to it. Relation
-    models append their unit-norm relation embedding (used by :func:`pair_scores`).
+    models append their unit-norm relation embedding (used by :func:`score_embedding_pairs`).
     """
     import torch
     import torch.nn.functional as F
@@ -57,7 +59,8 @@ def embed_spectrograms(net, spectrograms, device) -> np.ndarray:
     return np.stack(out)
 
 
-def pair_scores(net, emb: np.ndarray, a: np.ndarray, b: np.ndarray, device) -> np.ndarray:
+def score_embedding_pairs(net, emb: np.ndarray, a: np.ndarray, b: np.ndarray,
+                          device) -> np.ndarray:
     """Trial scores from :func:`embed_spectrograms` rows: cosine, or for relation models the
     thesis's mean of the cosine and the relation module's same-speaker probability."""
     from avtool.tasks.speaker.scoring import score_trials
@@ -103,7 +106,7 @@ class SpeakerEmbedder:
 
     For batch scoring, ``embed_rows(wavs)`` gives the rows of :func:`embed_spectrograms`
     (``dim + relation_dim`` wide; ``relation_dim`` is 0 without a relation module) and
-    ``score_rows(rows, a, b)`` scores trials from them with :func:`pair_scores`.
+    ``score_rows(rows, a, b)`` scores trials from them with :func:`score_embedding_pairs`.
     """
 
     sample_rate = 16_000
@@ -122,8 +125,6 @@ class SpeakerEmbedder:
                        "threshold": spec.get("threshold")}
 
     def _spectrogram(self, wav: np.ndarray) -> np.ndarray:
-        from avtool.tasks.speaker.embedders import check_speech_input
-
         wav = np.asarray(wav, dtype=np.float32)
         if wav.ndim != 1:
             raise MediaError(f"expected a mono waveform, got shape {wav.shape}")
@@ -143,23 +144,91 @@ class SpeakerEmbedder:
         return self._vectors(wavs)
 
     def score_rows(self, rows: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return pair_scores(self.net, rows, np.asarray(a), np.asarray(b), self.device)
+        return score_embedding_pairs(self.net, rows, np.asarray(a), np.asarray(b), self.device)
 
     def score(self, wav_a: np.ndarray, wav_b: np.ndarray) -> float:
         return float(self.score_rows(self.embed_rows([wav_a, wav_b]), [0], [1])[0])
 
+    # -- the Predictor interface (avtool.tasks.interface) -----------------------------------
+    def predict(self, trials: TrialFiles) -> ScoredTrials:
+        """Score every trial of a VoxCeleb-format list, each file read and embedded once.
+        (``avtool verify-speaker --trials`` adds a cache, workers, TTA and AS-norm.)"""
+        from avtool.formats.voxceleb import read_trials
+        from avtool.tasks.speaker.speech_input import read_speech
 
-def load_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEmbedder:
+        listed = read_trials(trials.trials)
+        files = sorted(set(listed.path1) | set(listed.path2))
+        rows = self.embed_rows([read_speech(Path(trials.audio_root) / f, self.sample_rate)
+                                for f in files])
+        index = {f: i for i, f in enumerate(files)}
+        scores = self.score_rows(rows, [index[f] for f in listed.path1],
+                                 [index[f] for f in listed.path2])
+        return ScoredTrials(list(listed.path1), list(listed.path2), scores)
+
+    def write(self, scored: ScoredTrials, out: Path) -> Path:
+        """A score file (``path1 path2 score`` lines), read by `avtool evaluate speaker`."""
+        from avtool.formats.voxceleb import write_scores
+
+        write_scores(out, scored.path1, scored.path2, scored.scores)
+        return Path(out)
+
+    @classmethod
+    def from_checkpoint(cls, ckpt: dict[str, Any], device: Any = "cpu", source: str = "",
+                        checksum: str | None = None) -> SpeakerEmbedder:
+        """The embedder of a loaded checkpoint (`source` names it in errors; `checksum`
+        defaults to a digest of its weights)."""
+        import torch
+
+        from avtool.features import extractor_from_info
+        from avtool.store import FeatureInfo
+        from avtool.tasks.speaker.network import build_speaker_net
+
+        spec = ckpt["spec"]
+        try:
+            config = config_from_dict(SpeakerModelConfig, spec["model"], MODEL_TAG)
+            info = FeatureInfo(**{**spec["feature"], "frame_shape": tuple(spec["feature"]
+                                                                           ["frame_shape"])})
+        except (KeyError, TypeError, ConfigError) as err:
+            raise ModelError(f"{source}: malformed speaker checkpoint spec ({err})") from None
+        net = build_speaker_net(config)
+        state = {k[4:]: v for k, v in ckpt["model_state"].items() if k.startswith("net.")}
+        try:
+            net.load_state_dict(state)
+        except RuntimeError as err:
+            raise ModelError(f"{source}: weights do not fit the model in its spec "
+                             f"({str(err).splitlines()[0]})") from None
+        dev = torch.device(str(getattr(device, "value", device)))
+        net.to(dev).eval()
+        if checksum is None:
+            digest = hashlib.sha256()
+            for key in sorted(state):
+                digest.update(key.encode())
+                digest.update(state[key].cpu().numpy().tobytes())
+            checksum = digest.hexdigest()
+        return cls(net, extractor_from_info(info), spec, checksum, dev)
+
+
+@dataclass(frozen=True)
+class TrialFiles:
+    """What `SpeakerEmbedder.predict` scores: a trial list and the folder its paths are in."""
+
+    trials: Path
+    audio_root: Path
+
+
+@dataclass(frozen=True)
+class ScoredTrials:
+    path1: list[str]
+    path2: list[str]
+    scores: np.ndarray
+
+
+def load_checkpoint_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEmbedder:
     """Load a checkpoint (``best.pt``, ``last.pt`` or a run directory) of ``--task speaker``.
 
     Raises:
         ModelError: not a readable speaker checkpoint, or its weights do not fit its spec.
     """
-    import torch
-
-    from avtool.features import extractor_from_info
-    from avtool.store import FeatureInfo
-    from avtool.tasks.speaker.network import build_speaker_net
     from avtool.train import load_checkpoint
 
     path = Path(path)
@@ -167,21 +236,5 @@ def load_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEmbedder:
     ckpt = load_checkpoint(file)
     if ckpt.get("task") != "speaker":
         raise ModelError(f"{file}: a {ckpt.get('task')!r} checkpoint, not a speaker model")
-    spec = ckpt["spec"]
-    try:
-        config = config_from_dict(SpeakerModelConfig, spec["model"], MODEL_TAG)
-        info = FeatureInfo(**{**spec["feature"], "frame_shape": tuple(spec["feature"]
-                                                                       ["frame_shape"])})
-    except (KeyError, TypeError, ConfigError) as err:
-        raise ModelError(f"{file}: malformed speaker checkpoint spec ({err})") from None
-    net = build_speaker_net(config)
-    state = {k[4:]: v for k, v in ckpt["model_state"].items() if k.startswith("net.")}
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as err:
-        raise ModelError(f"{file}: weights do not fit the model in its spec "
-                         f"({str(err).splitlines()[0]})") from None
-    dev = torch.device(str(getattr(device, "value", device)))
-    net.to(dev).eval()
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    return SpeakerEmbedder(net, extractor_from_info(info), spec, digest, dev)
+    return SpeakerEmbedder.from_checkpoint(ckpt, device, str(file), digest)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import ConfigError, FormatError
-from avtool.formats.voxceleb import pair_scores, read_scores, read_trials
+from avtool.formats.voxceleb import read_scores, read_trials, scores_in_trial_order
 from avtool.metrics.verification import (
     EER_MODES,
     THESIS_P_TARGET,
@@ -146,7 +146,7 @@ def evaluate_trials(
             f"has {trials.n_target} target and {trials.n_nontarget} non-target trials"
         )
     score_file = read_scores(scores_path)
-    scores = pair_scores(trials, score_file)
+    scores = scores_in_trial_order(trials, score_file)
     result = verification_metrics(
         scores, trials.labels, p_targets=p_targets, c_miss=c_miss, c_fa=c_fa,
         eer_mode=eer_mode, trial_list_sha256=trials.sha256,

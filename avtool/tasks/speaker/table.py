@@ -114,19 +114,20 @@ def _one_thread() -> None:
 
 def _train(model: str, pool: str, loss: str, store: Path, run: Path, plan: Plan,
            device: str) -> dict[str, Any]:
-    from avtool.tasks.speaker.task import build_task
-    from avtool.train import TrainConfig, fit, load_checkpoint
+    from avtool.tasks import train_task
+    from avtool.tasks.speaker.options import SpeakerOptions
+    from avtool.train import load_checkpoint
 
     last = run / "last.pt"
     if last.exists() and load_checkpoint(last)["epoch"] >= plan.epochs:
         return {"seconds": 0.0, "history": load_checkpoint(last)["history"]}
     width = plan.vggm_width if model == "vgg-m" else plan.thin_width
-    task = build_task({"store": store, "lr": None, "model": model, "pool": pool, "loss": loss,
-                       "crop_seconds": plan.crop_seconds, "width": width})
-    config = TrainConfig(epochs=plan.epochs, batch_size=plan.batch_size, seed=plan.seed,
-                         device=device)
+    options = SpeakerOptions(model=model, pool=pool, loss=loss, crop_seconds=plan.crop_seconds,
+                             width=width)
     start = time.perf_counter()
-    result = fit(task, config, run, resume=last.exists(), quiet=True)
+    result = train_task("speaker", options, store, run, resume=last.exists(), quiet=True,
+                        epochs=plan.epochs, batch_size=plan.batch_size, seed=plan.seed,
+                        device=device)
     return {"seconds": time.perf_counter() - start, "history": result.history}
 
 

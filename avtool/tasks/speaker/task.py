@@ -1,8 +1,8 @@
-"""Speaker verification task (VGGVox family): ``avtool train --task speaker``.
+"""Speaker verification task (VGGVox family): ``avtool train speaker``.
 
-Checkpoints it writes are used through :func:`load_embedder` (defined in
-:mod:`avtool.tasks.speaker.predictor`, re-exported here), which ``avtool verify-speaker
---model RUN_DIR`` calls.
+Checkpoints it writes are loaded by
+:func:`avtool.tasks.speaker.predictor.load_checkpoint_embedder`, through which ``avtool
+verify-speaker --model RUN_DIR`` uses them.
 
 Training (see :mod:`avtool.tasks.speaker.data` for labels, crops, batches and trial mapping):
 
@@ -35,39 +35,39 @@ import numpy as np
 
 from avtool.config import config_to_dict
 from avtool.errors import ConfigError, ModelError
-from avtool.tasks import reject_unknown, trainers
+from avtool.tasks.interface import DebugExample
 from avtool.tasks.speaker.data import FEATURE
+from avtool.tasks.speaker.options import LR_SCHEDULES, SpeakerOptions
 from avtool.tasks.speaker.predictor import (
     MODEL_TAG,
     SpeakerEmbedder,
+    TrialFiles,
     embed_spectrograms,
-    load_embedder,
     load_net_weights,
-    pair_scores,
+    score_embedding_pairs,
 )
 from avtool.tasks.speaker.zoo import PAIR_LOSSES, SpeakerModelConfig, trunks
 
-__all__ = ["SpeakerEmbedder", "SpeakerTask", "build_task", "embed_spectrograms", "load_embedder",
-           "lr_factor", "pair_scores", "train"]
+__all__ = ["SpeakerTask", "lr_factor"]
 
 log = logging.getLogger(__name__)
 
-LR_SCHEDULES = ("thesis", "code")
-MODEL_OPTIONS = {"model", "pool", "loss", "emb_dim", "clusters", "ghost_clusters", "width",
-                 "am_margin", "am_scale", "contrastive_margin"}
-TRAIN_OPTIONS = {"crop_seconds", "utts_per_speaker", "lr_schedule", "val_trials", "val_store",
-                 "init"}
+MODEL_OPTIONS = ("model", "pool", "loss", "emb_dim", "clusters", "ghost_clusters", "width",
+                 "am_margin", "am_scale", "contrastive_margin")
 
 
 @dataclass(frozen=True)
 class SpeakerTrainConfig:
-    crop_seconds: float = 2.5
-    utts_per_speaker: int = 2
-    lr: float = 1e-3
-    lr_schedule: str = "thesis"
-    val_trials: str | None = None
-    val_store: str | None = None
-    init: str | None = None
+    """The resolved training part of `SpeakerOptions` (trunk defaults filled in), as stored in
+    checkpoints."""
+
+    crop_seconds: float
+    utts_per_speaker: int
+    lr: float
+    lr_schedule: str
+    val_trials: str | None
+    val_store: str | None
+    init: str | None
 
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
@@ -91,9 +91,13 @@ def _feature_dict(info) -> dict[str, Any]:
 
 
 class SpeakerTask:
-    """The TrainTask of ``avtool train --task speaker``."""
+    """The `Task` of ``avtool train speaker`` (see `avtool.tasks.interface`)."""
 
     name = "speaker"
+    summary = "Speaker verification: VGGVox / Thin-ResNet + GhostVLAD on spectrograms."
+    example = ("avtool train speaker --store train.h5 --model thin-resnet34 --pool ghostvlad "
+               "--loss amsoftmax --epochs 5 --out runs/tr34")
+    Options = SpeakerOptions
     selection = ("eer", "min")
 
     def __init__(self, store: str | Path, model: SpeakerModelConfig,
@@ -185,7 +189,7 @@ class SpeakerTask:
         row = {k: i for i, k in enumerate(keys)}
         a = np.array([row[p] for p in trials.path1])
         b = np.array([row[p] for p in trials.path2])
-        scores = pair_scores(net, emb, a, b, device)
+        scores = score_embedding_pairs(net, emb, a, b, device)
         result = verification_metrics(scores, trials.labels, trial_list_sha256=trials.sha256)
         thr = result.eer_threshold
         self.threshold = float(thr) if math.isfinite(thr) else None
@@ -205,19 +209,74 @@ class SpeakerTask:
                                  if self.threshold is not None else None),
         }
 
-    def check_resume(self, out_dir: str | Path) -> None:
-        """A resumed run must have the model and speakers of the checkpoint it continues."""
-        from avtool.train import load_checkpoint
+    @classmethod
+    def load_predictor(cls, checkpoint: dict[str, Any], device: str = "cpu") -> SpeakerEmbedder:
+        return SpeakerEmbedder.from_checkpoint(checkpoint, device, "speaker checkpoint")
 
-        last = Path(out_dir) / "last.pt"
-        if not last.exists():
-            return  # the trainer reports "nothing to resume"
-        spec = load_checkpoint(last).get("spec", {})
+    @classmethod
+    def evaluate_files(cls, predictions: Path, truth: Path) -> dict[str, float]:
+        """EER (%) and minDCF (P_target 0.01) of a score file on a trial list."""
+        from avtool.tasks.speaker.scoring import evaluate_trials
+
+        result = evaluate_trials(predictions, truth).result
+        return {"eer": float(result.eer), "min_dcf": float(result.min_dcf[0].min_dcf)}
+
+    @classmethod
+    def debug_example(cls, workdir: Path) -> DebugExample:
+        """4 buzz voices x 4 utterances to train the debug trunk; 3 unseen voices to verify."""
+        from avtool.media.audio import write_wav
+        from avtool.tasks.speaker.testing import SR, make_speaker_store, speaker_wave, write_trials
+
+        workdir.mkdir(parents=True, exist_ok=True)
+        store = workdir / "train.h5"
+        make_speaker_store(store, speakers=4, utterances=4, seed=0)
+        rng = np.random.default_rng(1)
+        ids = [f"id{10010 + s}/vid/{u:05d}" for s in range(3) for u in range(1, 3)]
+        for item in ids:
+            speaker = int(item[2:7]) - 10001
+            write_wav(workdir / "wav" / f"{item}.wav", speaker_wave(speaker, 1.5, rng), SR)
+        trials = write_trials(workdir / "trials.txt", ids)
+        options = SpeakerOptions(model="debug", pool="tap", loss="softmax")
+        return DebugExample(options, store, TrialFiles(trials, workdir / "wav"), trials,
+                            ("eer", "min_dcf"), train={"epochs": 1, "batch_size": 8})
+
+    @classmethod
+    def from_options(cls, options: SpeakerOptions, store: str | Path) -> SpeakerTask:
+        """Resolve `options` (trunk defaults for the ones left None) into a task on `store`."""
+        entry = trunks.get(options.model)
+        model_kw = {k: getattr(options, k) for k in MODEL_OPTIONS
+                    if getattr(options, k) is not None}
+        model_kw.setdefault("emb_dim", entry.emb_dim)
+        if options.ghost_clusters is not None and options.pool != "ghostvlad":
+            raise ConfigError(f"--ghost-clusters applies to --pool ghostvlad, not {options.pool}")
+        if options.clusters is not None and options.pool == "tap":
+            raise ConfigError("--clusters applies to --pool netvlad or ghostvlad, not tap")
+        if options.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"--lr-schedule {options.lr_schedule!r}: choose "
+                              f"{' or '.join(LR_SCHEDULES)}")
+        crop = entry.crop_seconds if options.crop_seconds is None else options.crop_seconds
+        if options.utts_per_speaker < 1 or crop <= 0:
+            raise ConfigError("--utts-per-speaker and --crop-seconds must be positive")
+        train = SpeakerTrainConfig(crop, options.utts_per_speaker, float(options.lr),
+                                   options.lr_schedule, _text(options.val_trials),
+                                   _text(options.val_store), _text(options.init))
+        return cls(store, SpeakerModelConfig(**model_kw), train)
+
+    def trainer_defaults(self) -> dict[str, int]:
+        return {}  # the trainer's: 10 epochs of batch 32
+
+    def check_resume(self, checkpoint: dict[str, Any]) -> None:
+        """A resumed run must have the model and speakers of the checkpoint it continues."""
+        spec = checkpoint.get("spec", {})
         mine = self.checkpoint_spec()
         for key in ("model", "speakers"):
             if spec.get(key) != mine[key]:
-                raise ModelError(f"{last}: --resume with a different {key} than the checkpoint "
+                raise ModelError(f"--resume with a different {key} than the checkpoint "
                                  f"(checkpoint: {_short(spec.get(key))}; now: {_short(mine[key])})")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _short(value: Any) -> str:
@@ -242,44 +301,3 @@ class _Loader:
 
         return iter(DataLoader(self.dataset, batch_sampler=self.sampler,
                                num_workers=self.workers))
-
-
-# --------------------------------------------------------------------------- CLI entry
-
-
-def build_task(options: dict[str, Any]) -> SpeakerTask:
-    """Resolve ``avtool train`` options (unset ones absent) into a :class:`SpeakerTask`."""
-    reject_unknown("speaker", options, MODEL_OPTIONS | TRAIN_OPTIONS)
-    model_name = options.get("model", SpeakerModelConfig.model)
-    entry = trunks.get(model_name)
-    model_kw = {k: options[k] for k in MODEL_OPTIONS if k in options}
-    model_kw.setdefault("emb_dim", entry.emb_dim)
-    pool = model_kw.get("pool", SpeakerModelConfig.pool)
-    if "ghost_clusters" in options and pool != "ghostvlad":
-        raise ConfigError(f"--ghost-clusters applies to --pool ghostvlad, not {pool}")
-    if "clusters" in options and pool == "tap":
-        raise ConfigError("--clusters applies to --pool netvlad or ghostvlad, not tap")
-    model = SpeakerModelConfig(**model_kw)
-    schedule = options.get("lr_schedule", "thesis")
-    if schedule not in LR_SCHEDULES:
-        raise ConfigError(f"--lr-schedule {schedule!r}: choose {' or '.join(LR_SCHEDULES)}")
-    train_kw = {k: options[k] for k in TRAIN_OPTIONS if k in options}
-    train_kw = {k: str(v) if isinstance(v, Path) else v for k, v in train_kw.items()}
-    train_kw.setdefault("crop_seconds", entry.crop_seconds)
-    if options.get("lr") is not None:
-        train_kw["lr"] = float(options["lr"])
-    default_k = SpeakerTrainConfig.utts_per_speaker
-    if train_kw.get("utts_per_speaker", default_k) < 1 or train_kw["crop_seconds"] <= 0:
-        raise ConfigError("--utts-per-speaker and --crop-seconds must be positive")
-    return SpeakerTask(options["store"], model, SpeakerTrainConfig(**train_kw))
-
-
-@trainers.register("speaker")
-def train(options: dict[str, Any], config, out_dir: str | Path, resume: bool):
-    """Entry point of ``avtool train --task speaker``."""
-    from avtool.train import fit
-
-    task = build_task(options)
-    if resume:
-        task.check_resume(out_dir)
-    return fit(task, config, out_dir, resume)

@@ -6,19 +6,12 @@ with a ``score(wav_a, wav_b)`` method gives its own pair score. Relation-loss ch
 same-speaker probability, in both modes: the cache keeps their rows (speaker embedding, then
 relation embedding) and batch mode scores them with the embedder's ``score_rows``, the function
 behind ``score``. The thesis scores relation models on whole utterances only, so with them TTA
-and s-norm (which needs dot-product scores against a cohort) are refused (:func:`check_relation`).
+and s-norm (which needs dot-product scores against a cohort) are refused
+(:func:`~avtool.tasks.speaker.tta.check_relation`).
 
-Test-time augmentation (TTA) as in the Nagrani thesis (§2.7.1.5), with crops evenly spaced (the
-thesis does not say how it placed them):
-
-* ``whole`` (default): one embedding of the whole utterance.
-* ``crops10`` (TTA-2): the renormalised mean embedding of 10 evenly spaced 3-s crops.
-* ``crops100`` (TTA-3): the mean cosine over the 10 x 10 crop pairs of the two files, computed
-  as the dot product of the two (unnormalised) mean crop embeddings, which is the same number.
-
-A file shorter than a crop is loop-padded to one crop. Both crop modes cache the same 10 crop
-embeddings per file (feature ``<model>_crops10``); ``whole`` caches ``<model>_whole``
-(:mod:`avtool.tasks.speaker.cache`).
+Test-time augmentation (``--tta``, :mod:`avtool.tasks.speaker.tta`) decides what is embedded per
+file; the embeddings go into a store (:mod:`avtool.tasks.speaker.cache`) so that each file is
+embedded once.
 
 Adaptive s-norm (Matejka et al., 2017): a trial score ``s`` of files ``a`` and ``b`` becomes
 ``((s - mu_a) / sd_a + (s - mu_b) / sd_b) / 2`` where ``mu_x``, ``sd_x`` are the mean and standard
@@ -28,103 +21,27 @@ source as ``x`` are left out).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avtool.errors import ConfigError, MediaError
+from avtool.errors import MediaError
+from avtool.tasks.speaker.cache import Progress, cached_vectors, embed_to_cache
+from avtool.tasks.speaker.embedders import open_embedder
+from avtool.tasks.speaker.speech_input import read_speech
+from avtool.tasks.speaker.tta import (
+    check_relation,
+    check_tta,
+    embedding_rows,
+    relation_dim,
+    scoring_vector,
+)
 
-TTA_MODES = ("whole", "crops10", "crops100")
-N_CROPS = 10
-CROP_SECONDS = 3.0
 DEFAULT_THRESHOLD = 0.5
 """Decision threshold used when the model has none and --threshold is not given."""
-
-Progress = Callable[[int], None]
-
-
-def check_tta(tta: str) -> str:
-    if tta not in TTA_MODES:
-        raise ConfigError(f"--tta {tta!r}: choose one of {', '.join(TTA_MODES)}")
-    return tta
-
-
-def crop_waveform(wav: np.ndarray, sample_rate: int, n: int = N_CROPS,
-                  seconds: float = CROP_SECONDS) -> list[np.ndarray]:
-    """``n`` evenly spaced crops of ``seconds``; one loop-padded crop if ``wav`` is shorter."""
-    size = int(round(seconds * sample_rate))
-    if len(wav) <= size:
-        reps = -(-size // max(1, len(wav)))
-        return [np.tile(wav, reps)[:size]]
-    starts = np.round(np.linspace(0, len(wav) - size, n)).astype(int)
-    return [wav[s: s + size] for s in starts]
-
-
-def relation_dim(embedder) -> int:
-    """Width of the relation part of the embedder's rows (0: cosine-scored models)."""
-    return int(getattr(embedder, "relation_dim", 0))
-
-
-def check_relation(embedder, tta: str, snorm: bool = False) -> None:
-    """Refuse what a relation-loss model cannot be scored with as in the thesis (see above)."""
-    if not relation_dim(embedder):
-        return
-    reason = (f"{embedder.name} is a relation-loss model, scored by the mean of the cosine and "
-              "the relation module's probability on whole utterances")
-    if tta != "whole":
-        raise ConfigError(f"--tta {tta}: {reason}; use --tta whole")
-    if snorm:
-        raise ConfigError(f"--snorm-cohort: s-norm needs dot-product scores, and {reason}; "
-                          "drop --snorm-cohort")
-
-
-def embed_waveforms(embedder, wavs: Sequence[np.ndarray]) -> np.ndarray:
-    """(n, width) rows, batched: relation models' full rows (``embed_rows``), else embeddings
-    through ``embed_many`` when the embedder has it."""
-    if relation_dim(embedder):
-        return np.asarray(embedder.embed_rows(list(wavs)), dtype=np.float32)
-    many = getattr(embedder, "embed_many", None)
-    if many is not None:
-        return np.asarray(many(list(wavs)), dtype=np.float32)
-    return np.stack([np.asarray(embedder.embed(w), dtype=np.float32) for w in wavs])
-
-
-def tta_feature(tta: str) -> str:
-    return "whole" if tta == "whole" else f"crops{N_CROPS}"
-
-
-def embedding_rows(embedder, wav: np.ndarray, tta: str) -> np.ndarray:
-    """What the cache stores for one file: (1, width) for ``whole``, (k <= 10, width) for crops.
-
-    A crop the model rejects (e.g. nothing but silence) is left out; the file fails only when
-    every crop does.
-    """
-    if tta_feature(tta) == "whole":
-        return embed_waveforms(embedder, [wav])
-    crops = crop_waveform(wav, embedder.sample_rate)
-    try:
-        return embed_waveforms(embedder, crops)
-    except MediaError as first:
-        kept = []
-        for crop in crops:
-            try:
-                kept.append(embed_waveforms(embedder, [crop])[0])
-            except MediaError:
-                continue
-        if not kept:
-            raise first from None
-        return np.stack(kept)
-
-
-def scoring_vector(rows: np.ndarray, tta: str) -> np.ndarray:
-    """The vector whose dot products are the scores (unit norm except for ``crops100``)."""
-    mean = np.asarray(rows, dtype=np.float64).mean(axis=0)
-    if tta == "crops100":
-        return mean
-    return mean / np.linalg.norm(mean)
 
 
 def trial_scores(embedder, vectors: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -140,24 +57,6 @@ def trial_scores(embedder, vectors: np.ndarray, a: np.ndarray, b: np.ndarray,
         norms = np.linalg.norm(vectors, axis=1)
         scores = scores * norms[a] * norms[b]
     return scores
-
-
-def read_speech(path: str | Path, sample_rate: int) -> np.ndarray:
-    from avtool.media.audio import read_audio
-
-    wav, _ = read_audio(path, sample_rate=sample_rate)
-    return wav
-
-
-def open_embedder(model: str, device: Any, ge2e_options: dict | None):
-    from avtool.tasks.speaker.embedders import GE2E, load_embedder
-
-    if str(model).strip().lower() != GE2E and not Path(model).exists():
-        from avtool.errors import ModelError
-
-        raise ModelError(f"--model {model}: no such checkpoint file or run directory "
-                         "(give 'ge2e' or a checkpoint from 'avtool train --task speaker')")
-    return load_embedder(model, device, **(ge2e_options or {}))
 
 
 def resolve_threshold(embedder, threshold: float | None) -> tuple[float, str]:
@@ -293,7 +192,6 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         ConfigError: TTA or s-norm with a relation-loss model.
     """
     from avtool.formats.voxceleb import read_trials, write_scores
-    from avtool.tasks.speaker.cache import cached_vectors, embed_to_cache
     from avtool.tasks.speaker.snorm import cohort_stats, snorm_scores
 
     check_tta(tta)

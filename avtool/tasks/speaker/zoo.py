@@ -93,7 +93,7 @@ def _resnet(arch: str) -> Callable[[SpeakerModelConfig], Any]:
 
 
 def _debug(cfg: SpeakerModelConfig):
-    from avtool.tasks.speaker.network import DebugTrunk
+    from avtool.tasks.speaker.debug_trunk import DebugTrunk
 
     return DebugTrunk(cfg.n_bins, cfg.width)
 

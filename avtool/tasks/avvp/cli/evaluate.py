@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
 
 _COLUMNS = ("audio", "visual", "av", "type_av", "event_av")
@@ -18,8 +17,7 @@ def _file(help_: str) -> typer.models.OptionInfo:
     return typer.Option(help=help_, show_default=False)
 
 
-@app.command("avvp")
-def avvp(
+def evaluate_avvp(
     clips: Annotated[Path, _file("Weak-label file listing the scored clips (AVVP_test_pd.csv).")],
     gt_audio: Annotated[Path, _file("Dense audio annotations (AVVP_eval_audio.csv).")],
     gt_visual: Annotated[Path, _file("Dense visual annotations (AVVP_eval_visual.csv).")],
@@ -40,7 +38,7 @@ def avvp(
     Example: avtool evaluate avvp --clips AVVP_test_pd.csv --gt-audio AVVP_eval_audio.csv --gt-visual AVVP_eval_visual.csv --pred-audio pred_audio.tsv --pred-visual pred_visual.tsv --json
     """
     from avtool.console import append_row, print_json, print_table, stderr
-    from avtool.metrics.avvp import evaluate_avvp_files
+    from avtool.tasks.avvp.evaluate import evaluate_avvp_files
 
     result = evaluate_avvp_files(clips, gt_audio, gt_visual, pred_audio, pred_visual,
                                  allow_extra=allow_extra)

@@ -64,8 +64,8 @@ def parse_events(
 
     from avtool.console import print_json, print_table, stderr
     from avtool.errors import ConfigError
-    from avtool.tasks.avvp.parse import MODALITIES, write_events_tsv, write_llp_predictions
     from avtool.tasks.avvp.parse import parse_events as run
+    from avtool.tasks.avvp.predictor import MODALITIES, write_events_tsv, write_llp_predictions
 
     if (gt_audio is None) != (gt_visual is None):
         raise ConfigError("give both --gt-audio and --gt-visual")

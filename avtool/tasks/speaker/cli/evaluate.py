@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
 
 
@@ -18,8 +17,7 @@ class EerMode(str, Enum):
     mean = "mean"
 
 
-@app.command("speaker")
-def speaker(
+def evaluate_speaker(
     scores: Annotated[Path, typer.Option("--scores", help="Score file: 'path1 path2 score' per line.")],
     trials: Annotated[
         Path, typer.Option("--trials", help="Trial list: 'label path1 path2' (veri_test.txt...).")
