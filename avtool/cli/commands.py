@@ -1,7 +1,8 @@
 """The registered subcommands, in pipeline order. A subcommand is listed when it works.
 
-Task commands come from each task folder's ``cli`` package (its ``COMMANDS`` list), in the
-order of `avtool.tasks.TASKS`; `avtool train TASK` is built from each task's Options.
+Task commands come from each task folder's ``cli`` module or package (its ``COMMANDS`` list),
+in the order of `avtool.tasks.task_folders`; `avtool train TASK` is built from each task's
+Options.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import typer
 
 def register(app: typer.Typer) -> None:
     from avtool.cli import evaluate, extract_features, import_data, list_names, store, synth, train
-    from avtool.tasks import task_packages
+    from avtool.tasks import task_folders
 
     app.add_typer(synth.app, name="synth")
     app.command("extract-features")(extract_features.extract_features)
     groups = {"evaluate": evaluate.app}
-    for package in task_packages():
+    for package in task_folders():
         if importlib.util.find_spec(f"{package}.cli") is None:
             continue
         for group, name, function in importlib.import_module(f"{package}.cli").COMMANDS:

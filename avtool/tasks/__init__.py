@@ -2,7 +2,9 @@
 
 Adding a task is one folder, ``avtool/tasks/<folder>/``, and one line in `TASKS` below
 (README, "Adding a task"). Its commands, if any, live in ``avtool/tasks/<folder>/cli``
-(a ``COMMANDS`` list the CLI mounts); ``avtool train <name>`` is built from its ``Options``.
+(a module or package with a ``COMMANDS`` list the CLI mounts); ``avtool train <name>`` is
+built from its ``Options``. Folders without a `TASKS` line (grounding, retrieval,
+transcribe, dialog) hold evaluation from files until their models arrive.
 """
 
 from __future__ import annotations
@@ -35,14 +37,15 @@ def get_task(name: str) -> type:
     return getattr(importlib.import_module(module), attr)
 
 
-def task_packages() -> list[str]:
-    """The task folders as packages (``avtool.tasks.speaker``...), once each, in order."""
-    packages: list[str] = []
-    for target in TASKS.values():
-        package = ".".join(target.split(":")[0].split(".")[:3])
-        if package not in packages:
-            packages.append(package)
-    return packages
+def task_folders() -> list[str]:
+    """Every task folder as a package (``avtool.tasks.speaker``...): the registered tasks'
+    first, in registry order, then folders with evaluation only (their models are to come)."""
+    import pkgutil
+
+    registered = list(dict.fromkeys(".".join(t.split(":")[0].split(".")[:3])
+                                    for t in TASKS.values()))
+    on_disk = sorted(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if m.ispkg)
+    return registered + [p for p in on_disk if p not in registered]
 
 
 def train_task(name: str, options: Any, store: str | Path, out: str | Path, *,
@@ -79,6 +82,6 @@ def load_task_checkpoint(path: str | Path, task: str, what: str) -> dict[str, An
 
     checkpoint = load_checkpoint(path)
     if checkpoint.get("task") != task:
-        raise ModelError(f"{path}: a checkpoint of --task {checkpoint.get('task')}, not {what} "
-                         f"(train one with avtool train --task {task})")
+        raise ModelError(f"{path}: a checkpoint of task {checkpoint.get('task')}, not {what} "
+                         f"(train one with avtool train {task})")
     return checkpoint

@@ -22,7 +22,7 @@ Audio-visual video parsing over T one-second snippets (T = 10 on LLP). One netwo
   ``p = sum_t sum_m A_t * A_m * P`` (can exceed 1: clamp before BCE), ``p_a``/``p_v`` the
   per-modality temporal pools.
 
-`HanNet.encoder` (projections + attention, no head) is what `avtool train --task avvp-pretrain`
+`HanNet.encoder` (projections + attention, no head) is what `avtool train avvp-pretrain`
 trains with the audio-visual grounding objectives; its state loads into a `HanNet`.
 """
 

@@ -118,7 +118,7 @@ def parse_events(
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ParseResult:
-    """Parse the events of `inputs` (a store, or videos) with the `--task avvp` model.
+    """Parse the events of `inputs` (a store, or videos) with the `avtool train avvp` model.
 
     Args:
         split: with a store input, only its items of this split (e.g. ``test``).

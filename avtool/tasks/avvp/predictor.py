@@ -164,7 +164,7 @@ class AvvpParser:
 
 
 def model_from_spec(spec: dict[str, Any]):
-    """A `HanNet` built from a checkpoint spec of `--task avvp` (weights not loaded)."""
+    """A `HanNet` built from a checkpoint spec of `avtool train avvp` (weights not loaded)."""
     from avtool.tasks.avvp.han import HanNet
 
     cfg = dict(spec["model"])

@@ -1,9 +1,9 @@
-"""Audio-visual grounding (AVG) pretraining of the AVVP encoder (`--task avvp-pretrain`).
+"""Audio-visual grounding (AVG) pretraining of the AVVP encoder (`avtool train avvp-pretrain`).
 
 Lamba et al. pretrain on 29K unlabelled AudioSet clips (not released) with three
 self-supervised objectives over snippet embeddings; avtool pretrains the encoder of the chosen
 variant (`avtool.tasks.avvp.han.AvvpEncoder`: projections + attention, no MMIL head) on the clips
-of a store (no labels used), and ``avtool train --task avvp --init RUN_DIR`` starts from it.
+of a store (no labels used), and ``avtool train avvp --init RUN_DIR`` starts from it.
 
 Pseudo ground truth (per clip, over its own T snippets, fixed before training): snippets i and
 j are linked when their per-second features are similar, ``cos(frame_i, frame_j) >

@@ -12,7 +12,7 @@ Steps (each reuses what an earlier run left in the work directory):
    ``extract-features`` library route. ``--corpus features`` instead draws the features
    directly from the same label plan (`avtool.tasks.avvp.synth_features`; no media, seconds).
 2. HAN, Base, Base + GCAA, Base + Adv+Skip and Base + Adv+Skip+GCAA with
-   ``avtool train --task avvp``'s library route and the paper's recipe (``--hparams paper``:
+   ``avtool train avvp``'s library route and the paper's recipe (``--hparams paper``:
    HAN's own for HAN; 40 epochs), selected on the val split's segment-level Type@AV. Two
    deviations keep the table within about 20 CPU minutes and meaningful on an 800-clip corpus
    (both printed under the table): width d = 256 (paper 512; ``--d-model 512``) and batch 16

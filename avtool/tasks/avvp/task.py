@@ -1,4 +1,4 @@
-"""Audio-visual video parsing (AVVP) on LLP: HAN and the Lamba et al. variants (`--task avvp`).
+"""Audio-visual video parsing (AVVP) on LLP: HAN and the Lamba et al. variants (`avtool train avvp`).
 
 Training (`AvvpTask`, run by the shared trainer `avtool.train.fit`):
 
@@ -266,7 +266,7 @@ def load_init(model, path: str | Path) -> None:
         elif task == TASK:
             model.load_state_dict(state)
         else:
-            raise ModelError(f"--init {path}: a checkpoint of --task {task}; expected "
+            raise ModelError(f"--init {path}: a checkpoint of task {task}; expected "
                              "avvp-pretrain or avvp")
     except RuntimeError as err:
         first = str(err).splitlines()[1].strip() if "\n" in str(err) else str(err)

@@ -1,4 +1,4 @@
-"""Data for ``avtool train --task speaker``: speaker labels, P×K batches of random crops, trials.
+"""Data for ``avtool train speaker``: speaker labels, P×K batches of random crops, trials.
 
 Conventions (documented in the README section "Training speaker models"):
 

@@ -5,7 +5,7 @@ vector. :func:`load_embedder` is the one entry point; it picks between two kinds
 
 * ``"ge2e"`` (the default): resemblyzer's GE2E encoder
   (:mod:`avtool.tasks.speaker.ge2e_embedder`).
-* any checkpoint written by ``avtool train --task speaker`` (VGGVox family):
+* any checkpoint written by ``avtool train speaker`` (VGGVox family):
   :func:`avtool.tasks.speaker.predictor.load_checkpoint_embedder`.
 
 Example::
@@ -69,7 +69,7 @@ def load_embedder(model: str, device: Any = "cpu", **options: Any) -> Embedder:
 
     Args:
         model: ``"ge2e"`` for the GE2E default, otherwise a checkpoint (``best.pt`` or a run
-            directory) from ``avtool train --task speaker``.
+            directory) from ``avtool train speaker``.
         device: ``"cpu"``, ``"cuda"`` or a torch device.
         options: fields of :class:`~avtool.tasks.speaker.ge2e_embedder.GE2EConfig`; only for
             ``"ge2e"``.
@@ -91,5 +91,5 @@ def open_embedder(model: str, device: Any, ge2e_options: dict | None) -> Embedde
     """:func:`load_embedder` for a ``--model`` value, naming a missing checkpoint as such."""
     if str(model).strip().lower() != GE2E and not Path(model).exists():
         raise ModelError(f"--model {model}: no such checkpoint file or run directory "
-                         "(give 'ge2e' or a checkpoint from 'avtool train --task speaker')")
+                         "(give 'ge2e' or a checkpoint from 'avtool train speaker')")
     return load_embedder(model, device, **(ge2e_options or {}))

@@ -224,7 +224,7 @@ class ScoredTrials:
 
 
 def load_checkpoint_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEmbedder:
-    """Load a checkpoint (``best.pt``, ``last.pt`` or a run directory) of ``--task speaker``.
+    """Load a checkpoint (``best.pt``, ``last.pt`` or a run directory) of ``avtool train speaker``.
 
     Raises:
         ModelError: not a readable speaker checkpoint, or its weights do not fit its spec.

@@ -13,7 +13,7 @@ Steps (each reuses what an earlier run left in the work directory):
    same language and gender, "H-like") are scored.
 2. ``spectrogram`` stores of the training corpus: ``variant=vgg-m`` (512 bins) for VGG-M, the
    default (257 bins) for Thin-ResNet-34.
-3. Three models with ``avtool train --task speaker``'s library route, at the paper's full
+3. Three models with ``avtool train speaker``'s library route, at the paper's full
    width: VGG-M + TAP + softmax, Thin-ResNet-34 + TAP + softmax, Thin-ResNet-34 + GhostVLAD +
    AM-softmax. To fit the CPU budget the corpus is small, the epochs few and the training crops
    shorter than the paper's (``--crop-seconds``, printed in the table).

@@ -18,7 +18,7 @@ def parse_events(
     inputs: Annotated[list[Path], typer.Argument(
         help="A feature store (.h5, LLP store contract), or video files / folders of videos.",
         metavar="INPUT", show_default=False)],
-    model: Annotated[Path, _opt("RUN_DIR (its best.pt) or .pt of avtool train --task avvp.",
+    model: Annotated[Path, _opt("RUN_DIR (its best.pt) or .pt of avtool train avvp.",
                                 "--model", "-m")],
     out: Annotated[Path | None, _opt(
         "Write the events as TSV: clip, modality, class, onset, offset, confidence.",
@@ -54,7 +54,7 @@ def parse_events(
 ) -> None:
     """Parse the audio, visual and audio-visual events of videos (LLP audio-visual video parsing).
 
-    Runs an AVVP parser (HAN or a Lamba et al. variant, from avtool train --task avvp) over 10-s clips. Video inputs are turned into the llp_audio / llp_frame / llp_motion features with the training store's extractor settings (saved in the checkpoint); a store input is used as it is. Official inference rule: a class is present when the video-level probability is >= 0.5, a second is positive in a modality when its probability is >= 0.5, audio-visual = audio AND visual; events are maximal runs of positive seconds (offset exclusive). Prints the events (or a summary when --out is given); videos that fail are listed on stderr and make the exit status 1.
+    Runs an AVVP parser (HAN or a Lamba et al. variant, from avtool train avvp) over 10-s clips. Video inputs are turned into the llp_audio / llp_frame / llp_motion features with the training store's extractor settings (saved in the checkpoint); a store input is used as it is. Official inference rule: a class is present when the video-level probability is >= 0.5, a second is positive in a modality when its probability is >= 0.5, audio-visual = audio AND visual; events are maximal runs of positive seconds (offset exclusive). Prints the events (or a summary when --out is given); videos that fail are listed on stderr and make the exit status 1.
 
     Example: avtool parse-events clips/ --model runs/avvp --out events.tsv --plot timeline.png
 

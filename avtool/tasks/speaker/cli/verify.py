@@ -29,7 +29,7 @@ def verify_speaker(
     model: Annotated[
         str, typer.Option("--model", "-m", help="'ge2e' (the GE2E encoder shipped by the "
                           "resemblyzer package) or a checkpoint / run directory from "
-                          "'avtool train --task speaker'.")
+                          "'avtool train speaker'.")
     ] = "ge2e",
     threshold: Annotated[
         float | None, typer.Option("--threshold", help="Decision threshold on the score "

@@ -1,4 +1,5 @@
-"""`avtool train --task avvp` / `avvp-pretrain` through the CLI on a tiny LLP store."""
+"""`avtool train avvp` / `avvp-pretrain` (and the `--task` spelling) through the CLI on a tiny
+LLP store."""
 
 from __future__ import annotations
 

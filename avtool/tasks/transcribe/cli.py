@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, StrictOpt
 
 
@@ -23,8 +22,7 @@ def _examples(ids, k: int = 5) -> str:
     return shown + (f", ... ({len(ids)} in all)" if len(ids) > k else "")
 
 
-@app.command("transcription")
-def transcription(
+def evaluate_transcription(
     hyp: Annotated[Path, typer.Option("--hyp", help="Hypotheses: 'utt_id text' lines (Kaldi) "
                                       "or one transcript per line (plain).")],
     ref: Annotated[Path, typer.Option("--ref", help="References, same format as --hyp.")],
@@ -100,3 +98,7 @@ def transcription(
         for utt in result.utterances:
             console.stdout.print(format_alignment(utt), markup=False, highlight=False)
             console.stdout.print("")
+
+
+# (group, name, function): group None is a top-level command, else `avtool GROUP NAME`.
+COMMANDS = [("evaluate", "transcription", evaluate_transcription)]

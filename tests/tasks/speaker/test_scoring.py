@@ -10,7 +10,7 @@ import pytest
 from avtool.errors import ConfigError, FormatError
 from avtool.tasks.speaker.scoring import evaluate_trials, score_trials, trial_index
 
-FIX = Path(__file__).resolve().parents[1] / "fixtures" / "speaker"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "speaker"
 
 
 def _naive(a, b, emb):

@@ -136,4 +136,4 @@ def test_pretrain_checkpoint_is_not_a_parser(trained, tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["parse-events", str(store), "--model", str(pre)])
     assert res.exit_code == 2
-    assert "--task avvp-pretrain, not an AVVP parser" in res.stderr
+    assert "task avvp-pretrain, not an AVVP parser (train one with avtool train avvp)" in res.stderr

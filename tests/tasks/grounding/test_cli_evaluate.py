@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from avtool.cli.app import app
 
-FIX = Path(__file__).parent.parent / "fixtures" / "grounding"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "grounding"
 runner = CliRunner()
 
 # Hand-worked for charades_sta_test.txt + pred_charades.tsv + durations.tsv (clipped):

@@ -14,7 +14,7 @@ from avtool.metrics import meteor
 from avtool.metrics.coco_java import CORENLP_JAR, resource_status
 
 runner = CliRunner()
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metrics"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "metrics"
 
 REFS = {
     "v1_0": ["yes he is holding a cup", "yes he holds a cup of coffee"],

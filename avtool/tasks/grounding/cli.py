@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
 
 
@@ -35,8 +34,7 @@ def _numbers(text: str, option: str, cast: type) -> list:
     return values
 
 
-@app.command("grounding")
-def grounding(
+def evaluate_grounding(
     pred: Annotated[Path, typer.Option(
         "--pred", help="Predictions TSV with header 'query_id video_id start end' and an "
         "optional 'rank' column (several ranked predictions per query).")],
@@ -124,3 +122,7 @@ def _report(evaluation, console) -> None:
     if result.n_unknown_duration:
         console.print(f"note: no duration for {result.n_unknown_duration} queries (pass "
                       "--durations): their times are clipped at 0 only", markup=False)
+
+
+# (group, name, function): group None is a top-level command, else `avtool GROUP NAME`.
+COMMANDS = [("evaluate", "grounding", evaluate_grounding)]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from avtool.cli.app import app
 
-FIX = Path(__file__).resolve().parents[1] / "fixtures" / "speaker"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "speaker"
 runner = CliRunner()
 
 

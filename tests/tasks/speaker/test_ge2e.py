@@ -134,7 +134,7 @@ def test_options_are_checked():
     assert float(raw.embed(wav) @ raw.embed_many([wav], preprocess=False)[0]) > 0.9999
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "speaker"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "speaker"
 
 
 @pytest.fixture(scope="module")

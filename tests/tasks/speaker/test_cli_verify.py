@@ -69,7 +69,7 @@ def test_pair_mode_table_and_json(corpus):
     assert result.exit_code == 0  # exit 0 whatever the decision
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "speaker"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "speaker"
 
 
 def test_demo_recordings_same_and_different():

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
 
 
@@ -18,8 +17,7 @@ class Ties(str, Enum):
     pessimistic = "pessimistic"
 
 
-@app.command("retrieval")
-def retrieval(
+def evaluate_retrieval(
     sim: Annotated[list[str], typer.Option(
         "--sim", help="Similarity matrix, queries (rows) x videos (columns): a 2-D .npy "
         "(memory-mapped) or FILE.h5:DATASET. Repeat for several runs (mean and std).")],
@@ -71,3 +69,7 @@ def retrieval(
         rows, ["metric", "text→video", "video→text"], title="retrieval",
         caption=f"{runs}{c['t2v_queries']} captions x {c['videos']} videos, "
         f"{c['v2t_queries']} videos with captions; ties: {ties.value}; R@K in %")
+
+
+# (group, name, function): group None is a top-level command, else `avtool GROUP NAME`.
+COMMANDS = [("evaluate", "retrieval", evaluate_retrieval)]

@@ -131,7 +131,7 @@ def test_nan_and_missing_files_are_exit_2(data):
 
 
 def test_readme_example_on_repository_fixtures():
-    fix = Path(__file__).parent.parent / "fixtures" / "retrieval"
+    fix = Path(__file__).resolve().parents[2] / "fixtures" / "retrieval"
     res = runner.invoke(app, [
         "evaluate", "retrieval", "--sim", str(fix / "sims_seed1.npy"),
         "--sim", str(fix / "sims_seed2.npy"), "--query-ids", str(fix / "queries.txt"),

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.evaluate import app
 from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, StrictOpt
 
 
@@ -23,8 +22,7 @@ class CaptionTokenizer(str, Enum):
     whitespace = "whitespace"
 
 
-@app.command("captioning")
-def captioning(
+def evaluate_captioning(
     hyp: Annotated[Path, typer.Option(
         "--hyp", help="Hypotheses: TSV with header 'id<TAB>text' (one row per id), a DSTC7-AVSD "
         "result JSON (dialogs; ids '{video}_{turn}') or a COCO result list.")],
@@ -101,3 +99,7 @@ def captioning(
             [[it["id"], it["ROUGE-L"], it["CIDEr"], "n/a" if it["METEOR"] is None
               else it["METEOR"]] for it in out["items"]],
             ["id", "ROUGE-L", "CIDEr", "METEOR"], title="Per item")
+
+
+# (group, name, function): group None is a top-level command, else `avtool GROUP NAME`.
+COMMANDS = [("evaluate", "captioning", evaluate_captioning)]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from avtool.cli.app import app
 
-FIX = Path(__file__).parent.parent / "fixtures" / "llp"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "llp"
 runner = CliRunner()
 
 # Hand-worked for the fixture (4 clips; the 4th has no rows and scores 1.0 everywhere):
