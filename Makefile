@@ -9,7 +9,7 @@ AVTOOL := $(VENV)/bin/avtool
 TORCH_PAIR := torch==2.11.0 torchaudio==2.11.0
 DEMO_DIR ?= build/demo
 
-.PHONY: setup demo test bench lint clean table-voxceleb table-avvp
+.PHONY: setup demo test bench lint clean table-voxceleb table-avvp table-curate table-avsd
 
 setup: $(VENV)/.installed
 
@@ -44,6 +44,12 @@ table-voxceleb: setup
 
 table-avvp: setup
 	$(PY) -m avtool.tasks.avvp.table --workdir build/table-avvp
+
+table-avsd: setup
+	$(PY) -m avtool.tasks.dialog.table --workdir build/table-avsd
+
+table-curate: setup
+	$(PY) -m avtool.tasks.curate.table --workdir build/table-curate
 
 lint: setup
 	$(VENV)/bin/ruff check avtool tests

@@ -29,6 +29,11 @@ class ModelError(AvtoolError):
     """A model file is missing, incompatible or cannot be loaded."""
 
 
+class OutputError(AvtoolError):
+    """An output path cannot be written: a read-only folder, a folder where a file is expected
+    (or the reverse), an unknown format suffix, or a result that exists and is not replaced."""
+
+
 def first_line(err: BaseException) -> str:
     """The first line of an exception's message (or its type name): for one-line errors."""
     text = str(err).strip().splitlines()

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import Device, DeviceOpt, JsonOpt, StrictOpt, WorkersOpt
+from avtool.cli.options import (
+    Device,
+    DeviceOpt,
+    JsonOpt,
+    StrictOpt,
+    WorkersOpt,
+    input_path,
+    number_option,
+    output_path,
+)
+from avtool.config import Range
 
 
 def _feature_help() -> str:
@@ -18,16 +28,18 @@ def _feature_help() -> str:
 
 
 def extract_features(
-    inputs: Annotated[list[Path] | None, typer.Argument(
+    inputs: Annotated[list[Path] | None, input_path(
+        "INPUT", kind="any", must_exist=False, argument=True,
         help="Media files or directories (searched recursively).", show_default=False)] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Store to create or extend.")] = ...,
+    out: Annotated[Path, output_path("--out", "-o", help="Store to create or extend.")] = ...,
     feature: Annotated[list[str], typer.Option(
         "--feature", "-f", help="Feature NAME or NAME:key=value,... (repeatable); "
-        "see `avtool list features`.")] = ...,
-    manifest: Annotated[Path | None, typer.Option(
-        "--manifest", help="CSV/TSV/JSONL with id, path [, start, end, labels...].")] = None,
-    checkpoint_every: Annotated[int, typer.Option(
-        "--checkpoint-every", min=1,
+        "see `avtool list features` for each parameter's default and valid range.")] = ...,
+    manifest: Annotated[Path | None, input_path(
+        "--manifest", must_exist=False,
+        help="CSV/TSV/JSONL with id, path [, start, end, labels...].")] = None,
+    checkpoint_every: Annotated[int, number_option(
+        "--checkpoint-every", kind=int, valid=Range(min=1),
         help="Items journaled together: the most work a killed run can lose "
         "(per worker).")] = 256,
     shard: Annotated[str | None, typer.Option(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import JsonOpt, StrictOpt
+from avtool.cli.options import JsonOpt, StrictOpt, input_path, output_path
 
 app = typer.Typer(
     help="Import released features and labels of public datasets into a feature store.",
@@ -17,14 +17,15 @@ app = typer.Typer(
 
 @app.command("llp")
 def llp(
-    features: Annotated[Path, typer.Option(
-        "--features", help="Folder with vggish/, res152/, r2plus1d_18/ of <video id>.npy.",
-        show_default=False)],
-    csv: Annotated[list[Path], typer.Option(
-        "--csv", help="Weak-label file (repeatable): AVVP_train.csv, AVVP_val_pd.csv, "
-        "AVVP_test_pd.csv; the split comes from the file name.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Store to create or extend.",
-                                      show_default=False)],
+    features: Annotated[Path, input_path(
+        "--features", kind="dir", must_exist=False, show_default=False,
+        help="Folder with vggish/, res152/, r2plus1d_18/ of <video id>.npy.")],
+    csv: Annotated[list[Path], input_path(
+        "--csv", must_exist=False, show_default=False, help="Weak-label file (repeatable): "
+        "AVVP_train.csv, AVVP_val_pd.csv, AVVP_test_pd.csv; the split comes from the file "
+        "name.")],
+    out: Annotated[Path, output_path("--out", "-o", help="Store to create or extend.",
+                                     show_default=False)],
     pool_frames: Annotated[bool, typer.Option(
         "--pool-frames", help="Store llp_frame averaged per second (10x2048 instead of "
         "80x2048; exact for HAN, 8x smaller).")] = False,

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import JsonOpt
+from avtool.cli.options import JsonOpt, input_path, output_path
 
 app = typer.Typer(help="Inspect and validate HDF5 feature stores.", no_args_is_help=True)
 
-StoreArg = Annotated[Path, typer.Argument(
+StoreArg = Annotated[Path, input_path(
+    "STORE", kind="any", must_exist=False, argument=True,
     help="Feature store (.h5), or a directory / glob pattern of store shards.")]
 
 
@@ -75,7 +76,7 @@ def check(store: StoreArg, as_json: JsonOpt = False) -> None:
 
 @app.command("merge")
 def merge(
-    out: Annotated[Path, typer.Argument(help="New store to write.")],
+    out: Annotated[Path, output_path("OUT", argument=True, help="New store to write.")],
     shards: Annotated[list[str], typer.Argument(help="Store files, directories or glob patterns.")],
     as_json: JsonOpt = False,
 ) -> None:

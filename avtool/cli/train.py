@@ -1,5 +1,6 @@
 """`avtool train TASK`: one subcommand per registered task, its flags built from the task's
-``Options`` dataclass (`avtool.tasks.interface.option` metadata gives help, choices, panel).
+``Options`` dataclass (`avtool.tasks.interface.option` metadata gives help, choices, panel and
+the valid range of a number, shown in --help and checked while the command line is parsed).
 
 ``avtool train --task TASK ...`` (the spelling before per-task subcommands) still works: the
 group turns it into ``avtool train TASK ...``.
@@ -17,7 +18,17 @@ import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from avtool.cli.options import Device, DeviceOpt, SeedOpt
+from avtool.cli.options import (
+    Device,
+    DeviceOpt,
+    NumberValue,
+    SeedOpt,
+    input_path,
+    number_option,
+    output_path,
+    range_help,
+)
+from avtool.config import Range
 
 COMMON = "Common options"
 
@@ -89,7 +100,7 @@ def _task_command(name: str) -> click.Command:
     params = [p.replace(annotation=annotations[p.name])
               for p in inspect.signature(_common).parameters.values()]
     for field in fields:
-        annotation = Annotated[hints[field.name], _typer_option(field)]
+        annotation = Annotated[hints[field.name], _typer_option(field, hints[field.name])]
         params.append(inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY,
                                         default=field.default, annotation=annotation))
         annotations[field.name] = annotation
@@ -109,53 +120,73 @@ def _task_command(name: str) -> click.Command:
 
 
 def _common(
-    store: Annotated[Path, typer.Option("--store", help="Training feature store (.h5).",
-                                        rich_help_panel=COMMON)],
-    out: Annotated[Path, typer.Option("--out", help="Run directory for checkpoints.",
+    store: Annotated[Path, input_path("--store", kind="any", must_exist=False,
+                                      help="Training feature store (.h5).",
                                       rich_help_panel=COMMON)],
-    epochs: Annotated[int | None, typer.Option(
-        "--epochs", min=1, help="Epochs (default: the task's recipe, else 10).",
-        rich_help_panel=COMMON, show_default=False)] = None,
-    batch_size: Annotated[int | None, typer.Option(
-        "--batch-size", min=1, help="Batch size (default: the task's recipe, else 32).",
-        rich_help_panel=COMMON, show_default=False)] = None,
+    out: Annotated[Path, output_path("--out", kind="dir", help="Run directory for "
+                                     "checkpoints (created with the first one).",
+                                     rich_help_panel=COMMON)],
+    epochs: Annotated[int | None, number_option(
+        "--epochs", kind=int, valid=Range(min=1), help="Epochs (default: the task's recipe, "
+        "else 10).", rich_help_panel=COMMON, show_default=False)] = None,
+    batch_size: Annotated[int | None, number_option(
+        "--batch-size", kind=int, valid=Range(min=1), help="Batch size (default: the task's "
+        "recipe, else 32).", rich_help_panel=COMMON, show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from RUN_DIR/last.pt.",
                                          rich_help_panel=COMMON)] = False,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace the run RUN_DIR holds (without it, a folder holding a "
+        "run is refused unless --resume).", rich_help_panel=COMMON)] = False,
     no_amp: Annotated[bool, typer.Option("--no-amp", help="Disable mixed precision on CUDA.",
                                          rich_help_panel=COMMON)] = False,
     seed: SeedOpt = 0,
     device: DeviceOpt = Device.auto,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="DataLoader worker "
-                                         "processes (0: load in the main process).",
-                                         rich_help_panel=COMMON)] = 0,
+    workers: Annotated[int, number_option(
+        "--workers", kind=int, valid=Range(min=0), help="DataLoader worker processes (0: "
+        "load in the main process).", rich_help_panel=COMMON)] = 0,
 ) -> None:
     """The options every task shares (their signature is copied into each task command)."""
 
 
 def _run(name: str, options: Any, *, store: Path, out: Path, epochs: int | None,
-         batch_size: int | None, resume: bool, no_amp: bool, seed: int, device: Device,
-         workers: int) -> None:
+         batch_size: int | None, resume: bool, overwrite: bool, no_amp: bool, seed: int,
+         device: Device, workers: int) -> None:
     from avtool.console import print_json
     from avtool.tasks import train_task
 
-    result = train_task(name, options, store, out, resume=resume, epochs=epochs,
-                        batch_size=batch_size, seed=seed, device=device.value, workers=workers,
-                        amp=not no_amp)
+    result = train_task(name, options, store, out, resume=resume, overwrite=overwrite,
+                        epochs=epochs, batch_size=batch_size, seed=seed, device=device.value,
+                        workers=workers, amp=not no_amp)
     print_json({"out": str(result.out_dir), "best": result.best,
                 "last": result.history[-1] if result.history else None})
 
 
-def _typer_option(field: dataclasses.Field) -> Any:
+def _typer_option(field: dataclasses.Field, annotation: Any) -> Any:
     """The field as a Typer option. Choices only show in the help: the task checks them, so
-    a bad value gets the library's one-line error (with the valid names) like any caller."""
-    from avtool.tasks.interface import option_choices
+    a bad value gets the library's one-line error (with the valid names) like any caller. A
+    number is parsed within its declared range, which the help shows."""
+    from avtool.config import field_range
+    from avtool.tasks.interface import option_choices, option_flag
 
     meta = field.metadata
-    flag = meta.get("flag") or "--" + field.name.replace("_", "-")
+    flag = option_flag(field)
     choices = option_choices(field)
-    return typer.Option(flag, help=meta.get("help"), rich_help_panel=meta.get("panel"),
-                        show_default=field.default is not None,
+    help_text = meta.get("help")
+    number = _number_kind(annotation)
+    parser = None
+    if number is not None:
+        valid = field_range(field) or Range()
+        parser = NumberValue(flag, number, valid)
+        help_text = range_help(help_text, valid)
+    return typer.Option(flag, help=help_text, rich_help_panel=meta.get("panel"),
+                        show_default=field.default is not None, parser=parser,
                         metavar=None if choices is None else "|".join(choices))
+
+
+def _number_kind(annotation: Any) -> type | None:
+    """int or float for a numeric annotation (``float | None`` too), else None."""
+    kinds = [a for a in typing.get_args(annotation) or (annotation,) if a is not type(None)]
+    return kinds[0] if len(kinds) == 1 and kinds[0] in (int, float) else None
 
 
 def _plain(value: Any) -> Any:

@@ -15,12 +15,27 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from avtool.config import config_from_dict, config_to_dict, parse_overrides
-from avtool.errors import MediaError
+from avtool.config import check_config, config_from_dict, config_to_dict, parse_overrides, ranged
+from avtool.errors import ConfigError, MediaError
 from avtool.registry import Registry
 from avtool.store import FeatureInfo
 
 extractors: Registry[type[Extractor]] = Registry("feature")
+
+# Valid ranges shared by extractor configs (field metadata, checked by `check_config`).
+SAMPLE_RATE = ranged(min=1000, max=384_000)
+SECONDS = ranged(min=0, max=60, min_open=True)  # window, hop and example lengths
+MILLISECONDS = ranged(min=0, max=60_000, min_open=True)
+FPS = ranged(min=0, max=1000, min_open=True)
+FRAME_SIZE = ranged(min=1, max=8192)  # width and height in pixels
+SEGMENTS = ranged(min=1, max=100_000)
+
+
+def check_frames(name: str, length_ms: float, shift_ms: float, sample_rate: int) -> None:
+    """A frame and its shift each hold at least one sample (ConfigError naming `name`)."""
+    if min(length_ms, shift_ms) * sample_rate / 1000 < 1:
+        raise ConfigError(f"{name}: frame length {length_ms:g} ms and shift {shift_ms:g} ms "
+                          f"must each hold at least one sample at {sample_rate} Hz")
 
 
 @dataclass
@@ -77,7 +92,8 @@ class Extractor(ABC):
     dtype: ClassVar[str] = "float32"
 
     def __init__(self, config: Any | None = None, device: str = "cpu") -> None:
-        self.config = config if config is not None else self.config_type()
+        self.config = check_config(config if config is not None else self.config_type(),
+                                   self.name)
         self.device = device
 
     @property

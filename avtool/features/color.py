@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.features.base import VideoExtractor, extractors
+from avtool.config import ranged
+from avtool.features.base import FPS, FRAME_SIZE, VideoExtractor, extractors
 
 
 @dataclass(frozen=True)
 class ColorConfig:
-    fps: float = 8.0
-    size: tuple[int, int] = (64, 64)
-    hue_bins: int = 16
-    sat_bins: int = 8
-    val_bins: int = 8
+    fps: float = field(default=8.0, metadata=FPS)
+    size: tuple[int, int] = field(default=(64, 64), metadata=FRAME_SIZE)
+    hue_bins: int = field(default=16, metadata=ranged(min=1, max=256))
+    sat_bins: int = field(default=8, metadata=ranged(min=1, max=256))
+    val_bins: int = field(default=8, metadata=ranged(min=1, max=256))
 
 
 @extractors.register("color")

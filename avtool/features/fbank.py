@@ -6,23 +6,40 @@ Samples are scaled to the int16 range first, as Kaldi reads them, so values matc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.features.base import AudioExtractor, extractors
+from avtool.config import ranged
+from avtool.errors import ConfigError
+from avtool.features.base import (
+    MILLISECONDS,
+    SAMPLE_RATE,
+    AudioExtractor,
+    check_frames,
+    extractors,
+)
 
 
 @dataclass(frozen=True)
 class FbankConfig:
-    sample_rate: int = 16_000
-    num_mel_bins: int = 80
-    frame_length_ms: float = 25.0
-    frame_shift_ms: float = 10.0
-    dither: float = 0.0
-    low_freq: float = 20.0
-    high_freq: float = 0.0
+    sample_rate: int = field(default=16_000, metadata=SAMPLE_RATE)
+    num_mel_bins: int = field(default=80, metadata=ranged(min=1, max=1024))
+    frame_length_ms: float = field(default=25.0, metadata=MILLISECONDS)
+    frame_shift_ms: float = field(default=10.0, metadata=MILLISECONDS)
+    dither: float = field(default=0.0, metadata=ranged(min=0))
+    low_freq: float = field(default=20.0, metadata=ranged(min=0))
+    high_freq: float = field(default=0.0, metadata=ranged())  # <= 0: offset from Nyquist
     use_energy: bool = False
+
+    def check(self) -> None:
+        check_frames("fbank", self.frame_length_ms, self.frame_shift_ms, self.sample_rate)
+        nyquist = self.sample_rate / 2
+        high = self.high_freq if self.high_freq > 0 else nyquist + self.high_freq
+        if not self.low_freq < high <= nyquist:
+            raise ConfigError(f"fbank: need low_freq < high_freq <= sample_rate/2 ({nyquist:g} "
+                              f"Hz; high_freq <= 0 counts down from it); got "
+                              f"low_freq={self.low_freq:g}, high_freq={self.high_freq:g}")
 
 
 @extractors.register("fbank")

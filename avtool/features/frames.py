@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.features.base import VideoExtractor, extractors
+from avtool.features.base import FPS, FRAME_SIZE, VideoExtractor, extractors
 
 
 @dataclass(frozen=True)
 class FramesConfig:
-    fps: float = 8.0
-    size: tuple[int, int] = (112, 112)  # width, height
+    fps: float = field(default=8.0, metadata=FPS)
+    size: tuple[int, int] = field(default=(112, 112), metadata=FRAME_SIZE)  # width, height
 
 
 @extractors.register("frames")

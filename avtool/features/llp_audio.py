@@ -17,19 +17,19 @@ second) and giving one vector per example; see `avtool.features.onnx_runner`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from avtool.errors import MediaError
-from avtool.features.base import AudioExtractor, extractors
+from avtool.features.base import SAMPLE_RATE, SEGMENTS, AudioExtractor, extractors
 from avtool.features.onnx_runner import OnnxPlugin
 
 
 @dataclass(frozen=True)
 class LlpAudioConfig:
-    sample_rate: int = 16_000
-    segments: int = 10
+    sample_rate: int = field(default=16_000, metadata=SAMPLE_RATE)
+    segments: int = field(default=10, metadata=SEGMENTS)
     model: str = ""
 
 

@@ -23,12 +23,13 @@ ResNet-152 with its classifier removed). See `avtool.features.onnx_runner`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from avtool.config import ranged
 from avtool.errors import MediaError
-from avtool.features.base import VideoExtractor, extractors
+from avtool.features.base import FPS, FRAME_SIZE, SEGMENTS, VideoExtractor, extractors
 from avtool.features.onnx_runner import OnnxPlugin
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -37,13 +38,14 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclass(frozen=True)
 class LlpFrameConfig:
-    fps: float = 8.0
-    size: tuple[int, int] = (112, 112)  # width, height
-    segments: int = 10
+    fps: float = field(default=8.0, metadata=FPS)
+    size: tuple[int, int] = field(default=(112, 112), metadata=FRAME_SIZE)  # width, height
+    segments: int = field(default=10, metadata=SEGMENTS)
     model: str = ""
-    model_size: tuple[int, int] = (224, 224)
-    mean: tuple[float, float, float] = IMAGENET_MEAN
-    std: tuple[float, float, float] = IMAGENET_STD
+    model_size: tuple[int, int] = field(default=(224, 224), metadata=FRAME_SIZE)
+    mean: tuple[float, float, float] = field(default=IMAGENET_MEAN, metadata=ranged())
+    std: tuple[float, float, float] = field(default=IMAGENET_STD,
+                                            metadata=ranged(min=0, min_open=True))
 
 
 def grid_frames(frames: Iterator[tuple[float, np.ndarray]], rows: int, path: str = ""

@@ -29,12 +29,13 @@ by default), e.g. R(2+1)D-18 without its classifier (512-d). See
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from avtool.config import ranged
 from avtool.errors import ConfigError
-from avtool.features.base import VideoExtractor, extractors
+from avtool.features.base import FPS, FRAME_SIZE, SEGMENTS, VideoExtractor, extractors
 from avtool.features.llp_frame import cell_means, grid_frames, hsv_frames
 from avtool.features.onnx_runner import OnnxPlugin
 
@@ -47,13 +48,14 @@ _MAG_EDGES = np.array([0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], np.float32)
 
 @dataclass(frozen=True)
 class LlpMotionConfig:
-    fps: float = 8.0
-    size: tuple[int, int] = (96, 96)  # width, height
-    segments: int = 10
+    fps: float = field(default=8.0, metadata=FPS)
+    size: tuple[int, int] = field(default=(96, 96), metadata=FRAME_SIZE)  # width, height
+    segments: int = field(default=10, metadata=SEGMENTS)
     model: str = ""
-    model_size: tuple[int, int] = (112, 112)
-    mean: tuple[float, float, float] = KINETICS_MEAN
-    std: tuple[float, float, float] = KINETICS_STD
+    model_size: tuple[int, int] = field(default=(112, 112), metadata=FRAME_SIZE)
+    mean: tuple[float, float, float] = field(default=KINETICS_MEAN, metadata=ranged())
+    std: tuple[float, float, float] = field(default=KINETICS_STD,
+                                            metadata=ranged(min=0, min_open=True))
 
 
 def describe_motion(frames: np.ndarray, per_segment: int) -> np.ndarray:

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.features.base import AudioExtractor, extractors
+from avtool.config import ranged
+from avtool.errors import ConfigError
+from avtool.features.base import SAMPLE_RATE, SECONDS, AudioExtractor, extractors
 
 
 @dataclass(frozen=True)
 class LogMelConfig:
-    sample_rate: int = 16_000
-    n_mels: int = 64
-    win_s: float = 0.025
-    hop_s: float = 0.010
-    n_fft: int = 512
-    f_min: float = 0.0
-    f_max: float = 8000.0
-    log_offset: float = 1e-6
+    sample_rate: int = field(default=16_000, metadata=SAMPLE_RATE)
+    n_mels: int = field(default=64, metadata=ranged(min=1, max=1024))
+    win_s: float = field(default=0.025, metadata=SECONDS)
+    hop_s: float = field(default=0.010, metadata=SECONDS)
+    n_fft: int = field(default=512, metadata=ranged(min=2, max=1 << 20))
+    f_min: float = field(default=0.0, metadata=ranged(min=0))
+    f_max: float = field(default=8000.0, metadata=ranged(min=0, min_open=True))
+    log_offset: float = field(default=1e-6, metadata=ranged(min=0, min_open=True))
+
+    def check(self) -> None:
+        win = round(self.win_s * self.sample_rate)
+        if round(self.hop_s * self.sample_rate) < 1 or win < 1:
+            raise ConfigError(f"logmel: win_s={self.win_s:g} and hop_s={self.hop_s:g} must "
+                              f"each hold at least one sample at {self.sample_rate} Hz")
+        if win > self.n_fft:
+            raise ConfigError(f"logmel: n_fft={self.n_fft} is shorter than the window "
+                              f"({win} samples = win_s {self.win_s:g} s)")
+        if not self.f_min < self.f_max <= self.sample_rate / 2:
+            raise ConfigError(f"logmel: need f_min < f_max <= sample_rate/2 "
+                              f"({self.sample_rate / 2:g} Hz); got f_min={self.f_min:g}, "
+                              f"f_max={self.f_max:g}")
 
 
 @extractors.register("logmel")

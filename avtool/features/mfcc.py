@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.features.base import AudioExtractor, extractors
+from avtool.config import ranged
+from avtool.errors import ConfigError
+from avtool.features.base import (
+    MILLISECONDS,
+    SAMPLE_RATE,
+    AudioExtractor,
+    check_frames,
+    extractors,
+)
 
 
 @dataclass(frozen=True)
 class MfccConfig:
-    sample_rate: int = 16_000
-    num_ceps: int = 13
-    num_mel_bins: int = 23
-    frame_length_ms: float = 25.0
-    frame_shift_ms: float = 10.0
-    dither: float = 0.0
+    sample_rate: int = field(default=16_000, metadata=SAMPLE_RATE)
+    num_ceps: int = field(default=13, metadata=ranged(min=1, max=1024))
+    num_mel_bins: int = field(default=23, metadata=ranged(min=1, max=1024))
+    frame_length_ms: float = field(default=25.0, metadata=MILLISECONDS)
+    frame_shift_ms: float = field(default=10.0, metadata=MILLISECONDS)
+    dither: float = field(default=0.0, metadata=ranged(min=0))
+
+    def check(self) -> None:
+        check_frames("mfcc", self.frame_length_ms, self.frame_shift_ms, self.sample_rate)
+        if self.num_ceps > self.num_mel_bins:
+            raise ConfigError(f"mfcc: num_ceps={self.num_ceps} exceeds num_mel_bins="
+                              f"{self.num_mel_bins}")
 
 
 @extractors.register("mfcc")

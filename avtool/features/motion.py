@@ -8,19 +8,20 @@ pixels that changed by more than `threshold`: grid*grid + 2 values per frame, in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.features.base import VideoExtractor, extractors
+from avtool.config import ranged
+from avtool.features.base import FPS, FRAME_SIZE, VideoExtractor, extractors
 
 
 @dataclass(frozen=True)
 class MotionConfig:
-    fps: float = 8.0
-    size: tuple[int, int] = (64, 64)
-    grid: int = 4
-    threshold: float = 0.1
+    fps: float = field(default=8.0, metadata=FPS)
+    size: tuple[int, int] = field(default=(64, 64), metadata=FRAME_SIZE)
+    grid: int = field(default=4, metadata=ranged(min=1, max=64))
+    threshold: float = field(default=0.1, metadata=ranged(min=0, max=1))
 
 
 @extractors.register("motion")

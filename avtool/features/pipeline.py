@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import nullcontext
@@ -96,41 +97,86 @@ def select_shard(jobs: Sequence[Job], shard: str) -> list[Job]:
 
 
 def read_manifest(path: str | Path) -> list[Job]:
-    """CSV/TSV (header with id,path[,start,end,...]) or JSONL objects with the same keys."""
+    """CSV/TSV (header with id,path[,start,end,...]) or JSONL objects with the same keys.
+
+    Raises:
+        FormatError: naming the manifest (and line): missing, not UTF-8, no item, a row
+            without id or path, a bad time, an id given twice (both lines).
+    """
+    from avtool.io import read_text
+
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: no such manifest")
-    base = path.parent
-    rows: list[tuple[int, dict[str, Any]]] = []
-    if path.suffix.lower() in (".jsonl", ".json"):
-        with path.open() as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        rows.append((n, json.loads(line)))
-                    except json.JSONDecodeError as err:
-                        raise FormatError(f"{path}:{n}: not JSON ({err.msg})") from None
-    else:
-        delimiter = "," if path.suffix.lower() == ".csv" else "\t"
-        with path.open(newline="") as fh:
-            reader = csv.DictReader(fh, delimiter=delimiter)
-            rows = [(n + 2, row) for n, row in enumerate(reader)]
-    jobs = []
+    text = read_text(path)
+    rows = (_jsonl_rows(path, text) if path.suffix.lower() in (".jsonl", ".json")
+            else _table_rows(path, text))
+    jobs, lines = [], {}
     for line, row in rows:
-        if not row.get("id") or not row.get("path"):
+        item, media = str(row.get("id") or "").strip(), str(row.get("path") or "").strip()
+        if not item or not media:
             raise FormatError(f"{path}:{line}: needs non-empty 'id' and 'path'")
-        media = Path(row["path"])
-        media = media if media.is_absolute() else base / media
-        try:
-            start = float(row["start"]) if row.get("start") not in (None, "") else None
-            end = float(row["end"]) if row.get("end") not in (None, "") else None
-        except ValueError:
-            raise FormatError(f"{path}:{line}: start/end must be numbers") from None
+        if item in lines:
+            raise FormatError(f"{path}:{line}: item id {item!r} repeats line {lines[item]}")
+        lines[item] = line
+        start, end = _time(row, "start", path, line), _time(row, "end", path, line)
+        if start is not None and end is not None and end <= start:
+            raise FormatError(f"{path}:{line}: end {end:g} is not after start {start:g}")
         labels = {k: v for k, v in row.items() if k not in ("id", "path", "start", "end")}
         if start is not None or end is not None:
             labels.update({"start": start, "end": end})
-        jobs.append(Job(str(row["id"]), str(media), start, end, labels))
+        media_path = Path(media) if Path(media).is_absolute() else path.parent / media
+        jobs.append(Job(item, str(media_path), start, end, labels))
+    if not jobs:
+        raise FormatError(f"{path}: no items (expected a header with id and path, then one "
+                          "row per item)")
     return jobs
+
+
+def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise FormatError(f"{path}:{n}: not JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise FormatError(f"{path}:{n}: expected a JSON object with id and path")
+            rows.append((n, row))
+    return rows
+
+
+def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    import io
+
+    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as err:
+        raise FormatError(f"{path}:{reader.line_num}: malformed row ({err})") from None
+    if reader.fieldnames is not None and not {"id", "path"} <= set(reader.fieldnames):
+        raise FormatError(f"{path}:1: header {reader.fieldnames} lacks 'id' and 'path'")
+    for line, row in rows:
+        if None in row:  # DictReader keeps the fields past the header under the key None
+            raise FormatError(f"{path}:{line}: more fields than the header's "
+                              f"{len(reader.fieldnames)}")
+    return rows
+
+
+def _time(row: dict[str, Any], key: str, path: Path, line: int) -> float | None:
+    """A start/end time in seconds: a finite number >= 0, or None when absent."""
+    raw = row.get(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise FormatError(f"{path}:{line}: {key} must be a number of seconds >= 0, got {raw!r}")
+    return value
 
 
 # --------------------------------------------------------------------------- running

@@ -8,22 +8,22 @@ DC bin dropped, 512 bins. `normalize=frame` is the §2.6.3 reading (per time ste
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from avtool.errors import ConfigError
-from avtool.features.base import AudioExtractor, extractors
+from avtool.features.base import SAMPLE_RATE, SECONDS, AudioExtractor, check_frames, extractors
 
 _VARIANTS = {"thin-resnet": (512, False), "vgg-m": (1024, True)}
 
 
 @dataclass(frozen=True)
 class SpectrogramConfig:
-    sample_rate: int = 16_000
+    sample_rate: int = field(default=16_000, metadata=SAMPLE_RATE)
     variant: str = "thin-resnet"
-    win_s: float = 0.025
-    hop_s: float = 0.010
+    win_s: float = field(default=0.025, metadata=SECONDS)
+    hop_s: float = field(default=0.010, metadata=SECONDS)
     normalize: str = "bin"  # bin | frame | none
 
     def __post_init__(self) -> None:
@@ -31,6 +31,13 @@ class SpectrogramConfig:
             raise ConfigError(f"spectrogram: variant must be one of {', '.join(_VARIANTS)}")
         if self.normalize not in ("bin", "frame", "none"):
             raise ConfigError("spectrogram: normalize must be bin, frame or none")
+
+    def check(self) -> None:
+        check_frames("spectrogram", 1000 * self.win_s, 1000 * self.hop_s, self.sample_rate)
+        if round(self.win_s * self.sample_rate) > _VARIANTS[self.variant][0]:
+            raise ConfigError(f"spectrogram: win_s={self.win_s:g} is longer than the "
+                              f"{_VARIANTS[self.variant][0]}-point FFT of variant "
+                              f"{self.variant}")
 
 
 @extractors.register("spectrogram")

@@ -7,19 +7,19 @@ As in the VGGish front end: 25 ms periodic Hann window, 10 ms hop, 512-point FFT
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.errors import MediaError
-from avtool.features.base import AudioExtractor, extractors
+from avtool.config import ranged
+from avtool.features.base import SECONDS, AudioExtractor, extractors
 
 
 @dataclass(frozen=True)
 class VggishConfig:
-    sample_rate: int = 16_000
-    example_s: float = 0.96
-    hop_example_s: float = 0.96
+    sample_rate: int = field(default=16_000, metadata=ranged(min=16_000, max=16_000))  # VGGish's
+    example_s: float = field(default=0.96, metadata=ranged(min=0.01, max=60))
+    hop_example_s: float = field(default=0.96, metadata=SECONDS)
 
 
 @extractors.register("vggish")
@@ -53,8 +53,6 @@ class VggishExtractor(AudioExtractor):
                 f_max=7500.0, n_mels=64, power=1.0, center=False, mel_scale="htk",
                 window_fn=lambda n: torch.hann_window(n, periodic=True),
             )
-        if self.config.sample_rate != 16_000:
-            raise MediaError("vggish: the VGGish front end is defined at 16 kHz only")
         with torch.no_grad():
             logmel = torch.log(self._transform(torch.from_numpy(wav)) + 0.01).T.numpy()
         win = self.frame_shape[0]

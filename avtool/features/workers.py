@@ -60,7 +60,9 @@ def init_worker(specs: dict[str, str], device: str, close_fd: int | None = None)
         os.close(close_fd)
         _die_with_parent()
     torch.set_num_threads(1)
-    _WORKER["extractors"] = {name: build_extractor(spec, device) for name, spec in specs.items()}
+    extractors = {name: build_extractor(spec, device) for name, spec in specs.items()}
+    _WORKER["extractors"] = extractors
+    _WORKER["infos"] = {name: ex.info(name) for name, ex in extractors.items()}
 
 
 def _die_with_parent() -> None:
@@ -75,12 +77,17 @@ def _die_with_parent() -> None:
 
 
 def extract_one(job: Job, names: Sequence[str]) -> tuple[Job, Any, float]:
-    """Worker body: (job, {feature: frames} or error text, duration)."""
+    """Worker body: (job, {feature: frames} or error text, duration).
+
+    The frames are checked here as the store will check them (shape, finite values), so a
+    bad item fails alone, named by its source file, instead of failing its journal part."""
     extractors: dict[str, Extractor] = _WORKER["extractors"]
     source = MediaSource(Path(job.path), job.start, job.end)
     try:
         arrays = {name: extractors[name](source) for name in names}
-        return job, arrays, source.duration()
+        checked = check_item_arrays(Path(job.path), _WORKER["infos"],
+                                    ItemInfo(job.id, job.path), arrays)
+        return job, checked, source.duration()
     except AvtoolError as err:
         return job, str(err), 0.0
     except Exception as err:  # a decoder crash on one file must not stop a batch
@@ -113,7 +120,7 @@ def extract_part(chunk: Sequence[tuple[Job, list[str]]], infos: dict[str, Featur
             results.append((job, names, result, 0.0))
             continue
         items.append(item_info(job, duration))
-        arrays.append(check_item_arrays(journal, infos, items[-1], result))
+        arrays.append(result)
         results.append((job, names, None, duration))
     if items:
         write_journal_part(journal, items, infos, arrays, f"w{uuid.uuid4().hex}")

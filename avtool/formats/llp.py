@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import FormatError
-from avtool.io import atomic_write
+from avtool.io import atomic_write, read_text
 
 __all__ = [
     "LLP_CLASSES",
@@ -126,13 +126,7 @@ def parse_clip_name(filename: str) -> tuple[str, float, float]:
 def _rows(path: str | Path, columns: Sequence[str]) -> Iterable[tuple[int, dict[str, str]]]:
     """Yield (line number, {column: stripped field}) for each non-blank data line."""
     path = Path(path)
-    if not path.is_file():
-        raise FormatError(f"{path}: no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: not UTF-8 text ({err.reason})") from None
-    lines = text.splitlines()
+    lines = read_text(path).splitlines()
     head_no = next((i for i, line in enumerate(lines) if line.strip()), None)
     if head_no is None:
         raise FormatError(f"{path}: empty file (expected a header {chr(9).join(columns)!r})")

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import FormatError
+from avtool.io import read_text
 
 __all__ = ["GtPair", "RetrievalGroundTruth", "match_retrieval_gt", "read_id_list",
            "read_retrieval_gt"]
@@ -37,16 +38,7 @@ GT_HEADER = ("caption_id", "video_id")
 
 
 def _read_lines(path: str | Path) -> list[str]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FormatError(f"{path}: file not found") from None
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise FormatError(f"{path}: cannot read ({err.strerror})") from None
-    return text.splitlines()
+    return read_text(path).splitlines()
 
 
 def read_id_list(path: str | Path) -> list[str]:

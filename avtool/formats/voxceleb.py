@@ -17,6 +17,11 @@ Formats (each reader raises FormatError naming ``file:line`` on a malformed line
   ``read_trials``.
 * ``iden_split.txt``: ``split path`` with split 1 (train), 2 (validation), 3 (test):
   ``read_iden_split``.
+* Face-track files ``txt/<speaker>/<video>/<NNNNN>.txt`` as VoxCeleb2 releases them: a
+  header (``Identity``, ``Reference``, ``Offset``, ``FV Conf``, ``ASD Conf``), a blank line,
+  ``FRAME X Y W H`` and one row per frame (6-digit frame number, box as fractions of the
+  frame): ``read_face_track`` / ``write_face_track`` (what ``avtool curate`` writes).
+  ``write_voxceleb_meta`` writes ``vox1_meta.csv`` rows.
 * Score files: ``path1 path2 score`` per line (what verify-speaker's batch mode writes):
   ``read_scores`` / ``write_scores``. ``scores_in_trial_order`` joins scores to trials by the
   ``(path1, path2)`` key, never by line order.
@@ -37,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import FormatError
-from avtool.io import atomic_write
+from avtool.io import atomic_write, decode_text, read_bytes, read_text
 
 AUDIO_EXTS = (".wav", ".m4a", ".mp4")
 ROOT_SUBDIRS = ("wav", "aac", "dev/aac", "test/aac")
@@ -106,16 +111,8 @@ class ScoreFile:
 
 def _read_lines(path: str | Path) -> tuple[Path, bytes, Iterator[tuple[int, list[str]]]]:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FormatError(f"{path}: is a directory, expected a text file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    raw = read_bytes(path)
+    text = decode_text(path, raw)
 
     def rows():
         for number, line in enumerate(text.splitlines(), start=1):
@@ -174,9 +171,7 @@ _META_COLUMNS = {
 
 def read_voxceleb_meta(path: str | Path) -> list[SpeakerMeta]:
     """Read vox1_meta.csv (tab-separated) or vox2_meta.csv (comma-separated, padded fields)."""
-    path, raw, _ = _read_lines(path)
-    text = raw.decode("utf-8-sig")
-    lines = text.splitlines()
+    lines = read_text(path).splitlines()
     if not lines or not lines[0].strip():
         raise FormatError(f"{path}:1: empty file, expected a VoxCeleb meta header")
     delimiter = "\t" if "\t" in lines[0] else ","
@@ -196,7 +191,7 @@ def read_voxceleb_meta(path: str | Path) -> list[SpeakerMeta]:
         if len(row) != len(header):
             raise FormatError(f"{path}:{number}: {len(row)} fields, header has {len(header)}")
         rec = {c: v.strip() for c, v in zip(columns, row, strict=True) if c}
-        if rec["gender"] not in ("m", "f"):
+        if rec["gender"] not in ("m", "f", ""):  # "": unknown (curate without a gender)
             raise FormatError(f"{path}:{number}: gender {rec['gender']!r}, expected m or f")
         if rec["set"] not in ("dev", "test"):
             raise FormatError(f"{path}:{number}: set {rec['set']!r}, expected dev or test")
@@ -334,3 +329,108 @@ def scores_in_trial_order(trials: TrialList, scores: ScoreFile) -> np.ndarray:
             f"({len(missing)} of {len(trials)} trials lack a score){hint}"
         )
     return out
+
+
+META_HEADER = ("VoxCeleb1 ID", "VGGFace1 ID", "Gender", "Nationality", "Set")
+
+
+def write_voxceleb_meta(path: str | Path, speakers: Sequence[SpeakerMeta]) -> None:
+    """Write ``vox1_meta.csv`` (tab-separated, VoxCeleb1's header) atomically; names may not
+    hold tabs or line breaks, gender is m, f or empty (unknown), set dev or test."""
+    lines = ["\t".join(META_HEADER)]
+    for s in speakers:
+        fields = (s.speaker, s.name, s.gender, s.nationality or "", s.set)
+        if any(c in f for f in fields for c in "\t\r\n") or not s.speaker or not s.name:
+            raise FormatError(f"{path}: cannot write speaker {s.speaker!r}: empty id or name, "
+                              "or a tab or line break in a field")
+        if s.gender not in ("m", "f", "") or s.set not in ("dev", "test"):
+            raise FormatError(f"{path}: speaker {s.speaker}: gender must be m, f or empty "
+                              f"and set dev or test (got {s.gender!r}, {s.set!r})")
+        lines.append("\t".join(fields))
+    with atomic_write(path) as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+@dataclass(frozen=True)
+class FaceTrackFile:
+    """A VoxCeleb2 face-track txt: header values and per-frame boxes (fractions of the
+    frame: x, y of the top-left corner, width, height)."""
+
+    identity: str
+    reference: str  # the YouTube (video) id
+    offset: int  # audio-visual offset in frames
+    fv_conf: float  # face-verification confidence
+    fv_reference: int  # which reference it matched (the "(1)" after FV Conf)
+    asd_conf: float  # active-speaker confidence
+    frames: np.ndarray  # (n,) int
+    boxes: np.ndarray  # (n, 4) float
+
+    def seconds(self, fps: float = 25.0) -> tuple[float, float]:
+        """The span the track covers, [first frame, last frame + 1) / fps."""
+        return float(self.frames[0]) / fps, float(self.frames[-1] + 1) / fps
+
+
+def write_face_track(path: str | Path, track: FaceTrackFile) -> None:
+    """Write a face-track txt in the VoxCeleb2 layout, atomically."""
+    lines = [f"Identity  : \t{track.identity}", f"Reference : \t{track.reference}",
+             f"Offset    : \t{int(track.offset)}",
+             f"FV Conf   : \t{track.fv_conf:.3f}\t({int(track.fv_reference)})",
+             f"ASD Conf  : \t{track.asd_conf:.3f}", "", "FRAME \tX \tY \tW \tH "]
+    lines += [f"{int(f):06d} \t" + " \t".join(f"{float(v):.3f}" for v in box) + " "
+              for f, box in zip(track.frames, track.boxes, strict=True)]
+    with atomic_write(path) as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+_TRACK_KEYS = {"Identity": "identity", "Reference": "reference", "Offset": "offset",
+               "FV Conf": "fv_conf", "ASD Conf": "asd_conf"}
+
+
+def read_face_track(path: str | Path) -> FaceTrackFile:
+    """Read a VoxCeleb2 face-track txt (header, blank line, FRAME X Y W H rows).
+
+    Raises:
+        FormatError: naming ``file:line``: a header line missing or malformed, a box row
+            without five numbers, or no box row.
+    """
+    path = Path(path)
+    lines = read_text(path).splitlines()
+    header: dict[str, str] = {}
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        if line.strip().startswith("FRAME"):
+            break
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or key.strip() not in _TRACK_KEYS:
+            raise FormatError(f"{path}:{number}: expected 'Key : value' with a key of "
+                              f"{', '.join(_TRACK_KEYS)}, got {line.strip()!r}")
+        header[_TRACK_KEYS[key.strip()]] = value.strip()
+    missing = [k for k, v in _TRACK_KEYS.items() if v not in header]
+    if missing:
+        raise FormatError(f"{path}: header lacks {', '.join(missing)}")
+    rows = []
+    for row_number, line in enumerate(lines[number:], start=number + 1):
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            frame, *box = int(fields[0]), *(float(v) for v in fields[1:])
+        except ValueError:
+            raise FormatError(f"{path}:{row_number}: expected 'FRAME X Y W H' numbers") from None
+        if len(box) != 4:
+            raise FormatError(f"{path}:{row_number}: expected 5 fields, got {len(fields)}")
+        rows.append((frame, *box))
+    if not rows:
+        raise FormatError(f"{path}: no FRAME rows")
+    try:
+        fv_text, _, ref_text = header["fv_conf"].partition("(")
+        offset, fv_conf, asd_conf = (int(header["offset"]), float(fv_text),
+                                     float(header["asd_conf"]))
+        fv_reference = int(ref_text.rstrip(")").strip() or 1)
+    except ValueError:
+        raise FormatError(f"{path}: Offset, FV Conf or ASD Conf is not a number") from None
+    table = np.asarray(rows, np.float64)
+    return FaceTrackFile(header["identity"], header["reference"], offset, fv_conf, fv_reference,
+                         asd_conf, table[:, 0].astype(int), table[:, 1:])

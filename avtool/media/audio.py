@@ -105,6 +105,8 @@ def read_audio(
             wav, sr = _read_with_av(path, start, end)  # unknown extension: let FFmpeg try
     if wav.shape[1] == 0:
         raise MediaError(f"{path}: no audio samples (zero-length audio)")
+    if not np.isfinite(wav).all():
+        raise MediaError(f"{path}: corrupt audio (NaN or infinite samples)")
     if mono:
         wav = wav.mean(axis=0)
     if sample_rate is not None and sample_rate != sr:
@@ -230,6 +232,24 @@ def stream_duration(container, stream) -> float:
     return 0.0
 
 
+def check_complete(path: Path, stream, decoded_end: float | None, start: float,
+                   end: float | None, min_gap: float, what: str = "video",
+                   unit: str = "frames") -> None:
+    """Raise when decoding stopped well before the duration in the stream's header.
+
+    A truncated mp4 whose index is at the front (faststart) still opens and decodes up to
+    the cut; only the header's duration tells that the rest is missing.
+    """
+    if stream.duration is None or stream.time_base is None or decoded_end is None:
+        return  # no declared duration (some mkv/webm): nothing to compare with
+    t0 = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    declared = t0 + float(stream.duration * stream.time_base)
+    wanted = declared if end is None else min(end, declared)
+    if wanted > start and decoded_end < wanted - max(min_gap, 0.02 * (declared - t0)):
+        raise MediaError(f"{path}: truncated {what} (header says {declared - t0:.2f}s, "
+                         f"{unit} stop at {decoded_end - t0:.2f}s)")
+
+
 def _read_with_av(path: Path, start: float | None, end: float | None):
     container = open_container(path)
     chunks: list[np.ndarray] = []
@@ -242,6 +262,7 @@ def _read_with_av(path: Path, start: float | None, end: float | None):
         if t0 > 0:
             container.seek(int(t0 * 1_000_000), any_frame=False, backward=True)
         first_time = None
+        decoded_end = frame_gap = None
         for frame in container.decode(stream):
             arr = frame.to_ndarray()
             if arr.dtype.kind == "i":
@@ -256,8 +277,14 @@ def _read_with_av(path: Path, start: float | None, end: float | None):
             if first_time is None:
                 first_time = ftime if ftime is not None else 0.0
             chunks.append(arr)
+            if ftime is not None:
+                frame_gap = 2 * arr.shape[1] / sr
+                decoded_end = ftime + arr.shape[1] / sr
             if end is not None and ftime is not None and ftime > end:
                 break
+        else:  # the stream ran out before `end`: check it is as long as its header says
+            check_complete(path, stream, decoded_end, t0, end, frame_gap or 0.0, "audio",
+                           "samples")
     except MediaError:
         raise
     except Exception as err:

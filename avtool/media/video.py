@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import MediaError, first_line
-from avtool.media.audio import check_file, open_container, stream_duration
+from avtool.media.audio import check_complete, check_file, open_container, stream_duration
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ def _frames(container, path: Path, fps, size, start: float, end):
                 break
             previous = (t, prepare(frame))
         else:  # the stream ran out before `end`: check it is as long as its header says
-            _check_complete(path, stream, last_t, native, start, end)
+            check_complete(path, stream, None if last_t is None else last_t + 1.0 / native,
+                           start, end, 2.0 / native)
         if fps is not None and previous is not None:
             last_end = previous[0] + 1.0 / native
             while True:
@@ -127,20 +128,6 @@ def _frames(container, path: Path, fps, size, start: float, end):
         container.close()
     if emitted == 0:
         raise MediaError(f"{path}: no video frames decoded (truncated, corrupt or empty range)")
-
-
-def _check_complete(path: Path, stream, last_t: float | None, native: float, start: float,
-                    end: float | None) -> None:
-    """Raise when decoding stopped well before the duration in the stream's header."""
-    if stream.duration is None or stream.time_base is None or last_t is None:
-        return  # no declared duration (some mkv/webm): nothing to compare with
-    t0 = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-    declared = t0 + float(stream.duration * stream.time_base)
-    wanted = declared if end is None else min(end, declared)
-    decoded = last_t + 1.0 / native
-    if wanted > start and decoded < wanted - max(2.0 / native, 0.02 * (declared - t0)):
-        raise MediaError(f"{path}: truncated video (header says {declared - t0:.2f}s, "
-                         f"frames stop at {decoded - t0:.2f}s)")
 
 
 def write_video(

@@ -14,7 +14,9 @@ from avtool.store.writer import write_store_file
 
 def merge_stores(out: str | Path, inputs: Sequence[str | Path]) -> dict[str, Any]:
     """Write the union of `inputs` (in order) into one new store file `out`, atomically."""
-    out = Path(out)
+    from avtool.io import check_output
+
+    out = check_output(out)
     if out.exists():
         raise StoreError(f"{out}: exists; merge writes a new store")
     shards = StoreSet([p for spec in inputs for p in shard_paths(spec)])

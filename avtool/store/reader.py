@@ -21,12 +21,18 @@ Layout (schema 1), readable with plain h5py::
 Writing: `avtool.store.writer` (`StoreWriter`: journal, atomic commit, single-writer lock).
 Readers need no lock. Reader handles open lazily and reopen after fork, so a store can be passed
 to DataLoader workers.
+
+Readers validate what they rely on, with the messages of `avtool store check`: the layout
+(every dataset present, index tables of one length per item, frame shapes as recorded) when
+the store opens, which reads only metadata; unique ids when the ids load; an index that stays
+inside the data when a feature's table loads; finite values when frames are read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,12 +207,45 @@ class FeatureStore:
             )
         if "items" not in h5 or "features" not in h5:
             raise StoreError(f"{self.path}: missing /items or /features group")
+        self._check_layout(h5)
+
+    def _check_layout(self, h5) -> None:
+        """Datasets, lengths and frame shapes (metadata only: opening stays instant)."""
+        items = h5["items"]
+        if "id" not in items:
+            raise StoreError(f"{self.path}: /items/id missing")
+        n = items["id"].shape[0] if items["id"].ndim == 1 else -1
+        for column in ("id", "source", "duration", "meta"):
+            if column not in items or items[column].shape != (n,):
+                raise StoreError(f"{self.path}: /items/{column} missing or not of length "
+                                 f"{max(n, 0)}")
+        for name in h5["features"]:
+            group = h5["features"][name]
+            for key in ("data", "offset", "length"):
+                if key not in group:
+                    raise StoreError(f"{self.path}: /features/{name}/{key} missing")
+            if group["offset"].shape != (n,) or group["length"].shape != (n,):
+                raise StoreError(f"{self.path}: /features/{name} index is not of length {n}")
+            try:
+                info = FeatureInfo.from_attrs(name, group.attrs)
+            except (KeyError, ValueError, TypeError) as err:
+                raise StoreError(f"{self.path}: /features/{name} attributes are malformed "
+                                 f"({first_line(err)})") from None
+            if tuple(group["data"].shape[1:]) != info.frame_shape:
+                raise StoreError(f"{self.path}: /features/{name}/data frame shape "
+                                 f"{group['data'].shape[1:]} != recorded {info.frame_shape}")
+            if not info.frame_rate > 0:
+                raise StoreError(f"{self.path}: /features/{name} has frame_rate <= 0")
 
     # contents ----------------------------------------------------------------
     @property
     def ids(self) -> list[str]:
         if self._ids is None:
-            self._ids = [s.decode() if isinstance(s, bytes) else s for s in self.h5["items/id"][()]]
+            ids = [s.decode() if isinstance(s, bytes) else s for s in self.h5["items/id"][()]]
+            if len(set(ids)) != len(ids):
+                twice = next(i for i, n in Counter(ids).items() if n > 1)
+                raise StoreError(f"{self.path}: duplicate item ids ({twice!r} and maybe more)")
+            self._ids = ids
         return self._ids
 
     def __len__(self) -> int:
@@ -241,11 +280,39 @@ class FeatureStore:
             raise StoreError(f"{self.path}: no feature {name!r} (store has: {have})") from None
 
     def _table(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A feature's (offset, length) index, checked to stay inside its data."""
         if name not in self._tables:
             self.feature_info(name)
             group = self.h5["features"][name]
-            self._tables[name] = (group["offset"][()], group["length"][()])
+            offset, length = group["offset"][()], group["length"][()]
+            present = offset >= 0
+            if (length[present] < 0).any() or (offset[present] + length[present] >
+                                                group["data"].shape[0]).any():
+                raise StoreError(f"{self.path}: /features/{name} index points past the data")
+            self._tables[name] = (offset, length)
         return self._tables[name]
+
+    def check_finite(self, name: str, rows: int = 1 << 16) -> None:
+        """Scan a feature's whole data for NaN/inf (`avtool store check`), in blocks."""
+        offset, length = self._table(name)
+        data = self._data(name)
+        if data.dtype.kind != "f":
+            return
+        for lo in range(0, data.shape[0], rows):
+            block = data[lo: lo + rows]
+            if not np.isfinite(block).all():
+                row = lo + int(np.argwhere(~np.isfinite(block.reshape(len(block), -1)))[0, 0])
+                hit = np.flatnonzero((offset >= 0) & (offset <= row) & (row < offset + length))
+                raise self._not_finite(self.ids[hit[0]] if len(hit) else f"row {row}", name)
+
+    def _finite(self, array: np.ndarray, item_id: str, feature: str) -> np.ndarray:
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise self._not_finite(item_id, feature)
+        return array
+
+    def _not_finite(self, item_id: str, feature: str) -> StoreError:
+        return StoreError(f"{self.path}: item {item_id!r} feature {feature!r} has NaN/inf "
+                          "values")
 
     @property
     def schema_version(self) -> int:
@@ -302,7 +369,8 @@ class FeatureStore:
         n = int(length[i])
         stop = n if stop is None else min(int(stop), n)
         start = max(0, int(start))
-        return self._data(feature)[offset[i] + start: offset[i] + max(start, stop)]
+        return self._finite(self._data(feature)[offset[i] + start: offset[i] + max(start, stop)],
+                            item_id, feature)
 
     def read_feature(self, item_id: str, feature: str) -> Feature:
         return Feature(self.read(item_id, feature), self.feature_info(feature).frame_rate)
@@ -328,7 +396,8 @@ class FeatureStore:
                 arrays = [block[offset[i] - lo: offset[i] - lo + length[i]] for i in idx]
             else:
                 arrays = [data[offset[i]: offset[i] + length[i]] for i in idx]
-            yield [self.ids[i] for i in idx], arrays
+            ids = [self.ids[i] for i in idx]
+            yield ids, [self._finite(a, i, feature) for i, a in zip(ids, arrays, strict=True)]
 
 
 def _as_str(value: Any) -> str:

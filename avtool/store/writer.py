@@ -9,7 +9,10 @@ committed store (which opens) plus complete journal parts, which the next run re
 computes what is missing, and the committed result is identical to an uninterrupted run
 (items already committed keep their order; new items follow, sorted by id).
 
-One writer at a time is enforced with an exclusive lock on ``STORE.h5.lock``.
+One writer at a time is enforced with an exclusive lock on ``STORE.h5.lock``, a file that
+lives as long as its writer (a killed writer leaves it, unlocked, for the next one to take).
+A writer that created the store and ends with nothing in it (every item failed) removes it:
+a failed run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -147,6 +150,8 @@ class StoreWriter:
         self._journaled: dict[str, ItemInfo] = {}  # items waiting in the journal
         self._committed: FeatureStore | None = None
         self._committed_items: dict[str, ItemInfo] | None = None
+        self._created = False  # this writer made the store file
+        self._made_folders: list[Path] = []  # ... and these folders for it
 
     # lifecycle -----------------------------------------------------------------
     def __enter__(self) -> StoreWriter:
@@ -167,11 +172,15 @@ class StoreWriter:
             self.release()
 
     def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from avtool.io import check_output, make_parents
+
+        check_output(self.path)
+        self._made_folders = make_parents(self.path)
         self._acquire_lock()
         self._clean_temporaries()
         if not self.path.exists():
             self._atomic_write([], {})  # an empty, valid store from the first instant
+            self._created = True
         self._committed = open_store(self.path)
         for name, info in self.features.items():
             have = self._committed.features.get(name)
@@ -191,31 +200,60 @@ class StoreWriter:
             store.close()
 
     def _acquire_lock(self) -> None:
-        fh = open(self.lock_path, "a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            owner = fh.read().strip() or "another process"
-            fh.close()
-            raise StoreError(
-                f"{self.path}: another writer holds the store (pid {owner}); "
-                "wait for it to finish or write to another store"
-            ) from None
+        while True:
+            fh = open(self.lock_path, "a+")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                owner = fh.read().strip() or "another process"
+                fh.close()
+                raise StoreError(
+                    f"{self.path}: another writer holds the store (pid {owner}); "
+                    "wait for it to finish or write to another store"
+                ) from None
+            if self._is_lock_file(fh):
+                break
+            fh.close()  # its writer removed it between our open and flock: take the new one
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
         self._lock_fh = fh
 
+    def _is_lock_file(self, fh) -> bool:
+        try:
+            return os.fstat(fh.fileno()).st_ino == os.stat(self.lock_path).st_ino
+        except FileNotFoundError:
+            return False
+
     def release(self) -> None:
         if self._committed is not None:
             self._committed.close()
             self._committed = None
         if self._lock_fh is not None:
+            if self._created:
+                self._discard_if_empty()
+            self.lock_path.unlink(missing_ok=True)  # still locked: nobody holds it meanwhile
             fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
             self._lock_fh.close()
             self._lock_fh = None
+
+    def _discard_if_empty(self) -> None:
+        """Remove the store this writer created when it holds nothing (and no journal part
+        waits for a rerun): a run whose every item failed leaves no 0-item store behind."""
+        if self._journal_parts() or not self.path.exists():
+            return
+        with open_store(self.path) as store:
+            empty = len(store) == 0
+        if empty:
+            from avtool.io import remove_empty
+
+            self.path.unlink()
+            if self.journal.exists() and not any(self.journal.iterdir()):
+                self.journal.rmdir()
+            self.lock_path.unlink(missing_ok=True)
+            remove_empty(self._made_folders)
 
     def lock_fd(self) -> int | None:
         """The lock's file descriptor. A forked child must close it: the flock belongs to the
@@ -340,9 +378,11 @@ def check_item_arrays(store: Path, features: Mapping[str, FeatureInfo], info: It
                       arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """An item's frames, checked against the declared features and made contiguous.
 
-    Raises StoreError for an undeclared feature, a wrong frame shape or a NaN/inf value.
+    Raises StoreError for an undeclared feature (naming the store), or a wrong frame shape or
+    a NaN/inf value: a bad item, named by its source file when it has one.
     """
     checked = {}
+    where = info.source or store
     for name, array in arrays.items():
         feat = features.get(name)
         if feat is None:
@@ -350,11 +390,11 @@ def check_item_arrays(store: Path, features: Mapping[str, FeatureInfo], info: It
         array = np.asarray(array)
         if tuple(array.shape[1:]) != feat.frame_shape:
             raise StoreError(
-                f"{store}: item {info.id!r} feature {name!r} has frames of shape "
+                f"{where}: item {info.id!r} feature {name!r} has frames of shape "
                 f"{array.shape[1:]}, expected {feat.frame_shape}"
             )
         if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise StoreError(f"{store}: item {info.id!r} feature {name!r} has NaN/inf")
+            raise StoreError(f"{where}: item {info.id!r} feature {name!r} has NaN/inf values")
         checked[name] = np.ascontiguousarray(array, dtype=feat.dtype)
     return checked
 

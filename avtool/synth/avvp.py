@@ -43,7 +43,6 @@ Files written under the output folder (formats of `avtool.formats.llp`)::
 from __future__ import annotations
 
 import json
-import string
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,10 +51,9 @@ import numpy as np
 
 from avtool.errors import ConfigError
 from avtool.formats.llp import LLP_CLASSES, N_SEGMENTS, DenseEvent, WeakLabel
+from avtool.synth.corpus import assign_splits, youtube_like_id
 
 Run = tuple[int, int]  # (onset s, offset s), offset exclusive
-
-_ID_CHARS = string.ascii_letters + string.digits + "-_"
 
 
 @dataclass(frozen=True)
@@ -162,29 +160,13 @@ def _clip_ids(rng: np.random.Generator, n: int) -> list[str]:
     ids: list[str] = []
     seen: set[str] = set()
     while len(ids) < n:
-        chars = rng.integers(0, len(_ID_CHARS), size=11)
-        vid = "".join(_ID_CHARS[c] for c in chars)
-        if vid[0] == "-" or vid in seen:
+        vid = youtube_like_id(rng)
+        if vid in seen:
             continue
         seen.add(vid)
         start = 10 * int(rng.integers(0, 30))
         ids.append(f"{vid}_{start}_{start + 10}")
     return ids
-
-
-def _splits(rng: np.random.Generator, n: int, val: float, test: float) -> list[str]:
-    n_test = int(round(n * test))
-    n_val = int(round(n * val))
-    if n >= 3:
-        n_test, n_val = max(n_test, 1 if test > 0 else 0), max(n_val, 1 if val > 0 else 0)
-    n_train = n - n_test - n_val
-    if n_train < 0:
-        raise ConfigError(f"val_fraction + test_fraction leave no train clips out of {n}")
-    order = rng.permutation(n)
-    splits = [""] * n
-    for rank, i in enumerate(order):
-        splits[i] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
-    return splits
 
 
 def _deal_classes(rng: np.random.Generator, sizes: Sequence[int], n_classes: int
@@ -229,7 +211,7 @@ def plan_corpus(cfg: SynthAvvpConfig, classes: Sequence[str] = LLP_CLASSES) -> l
     root = np.random.SeedSequence(cfg.seed)
     corpus_rng = np.random.default_rng(root.spawn(1)[0])
     names = _clip_ids(corpus_rng, cfg.clips)
-    splits = _splits(corpus_rng, cfg.clips, cfg.val_fraction, cfg.test_fraction)
+    splits = assign_splits(corpus_rng, cfg.clips, cfg.val_fraction, cfg.test_fraction)
     sizes = [min(1 + _choice(corpus_rng, cfg.p_events), len(classes))
              for _ in range(cfg.clips)]
     hands = _deal_classes(corpus_rng, sizes, len(classes))
@@ -287,27 +269,6 @@ def write_label_files(plans: Sequence[ClipPlan], out: str | Path, media_dir: str
 # --------------------------------------------------------------------------- rendering
 
 
-def _check_config(out: Path, cfg: SynthAvvpConfig) -> None:
-    """Record the config in ``out/config.json``; refuse to mix corpora of other configs."""
-    from avtool.config import config_to_dict
-    from avtool.io import atomic_write
-
-    want = json.loads(json.dumps(config_to_dict(cfg, "synth_avvp")))
-    path = out / "config.json"
-    if path.exists():
-        try:
-            have = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            have = None
-        if have != want:
-            raise ConfigError(f"{out}: holds a corpus made with another config ({path}); "
-                              "use another --out or delete the folder")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as fh:
-        fh.write(json.dumps(want, indent=1) + "\n")
-
-
 def synth_avvp(
     out: str | Path,
     cfg: SynthAvvpConfig = SynthAvvpConfig(),
@@ -321,12 +282,14 @@ def synth_avvp(
     """
     import time
 
+    from avtool.config import config_to_dict
     from avtool.synth.avvp_render import render_all
+    from avtool.synth.corpus import claim_corpus_dir
 
     t0 = time.perf_counter()
     out = Path(out)
     plans = plan_corpus(cfg)
-    _check_config(out, cfg)
+    claim_corpus_dir(out, config_to_dict(cfg, "synth_avvp"))
     (out / "clips").mkdir(parents=True, exist_ok=True)
     render_all(plans, out / "clips", cfg, workers=workers, progress=progress)
     files = write_label_files(plans, out)

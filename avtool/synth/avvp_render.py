@@ -21,7 +21,6 @@ the event's visual runs.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -267,44 +266,16 @@ def render_clip(plan, clips_dir: str | Path, cfg) -> Path:
     return path
 
 
-def _init_worker() -> None:
-    import cv2
-
-    cv2.setNumThreads(1)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
-
-
-def _render_job(args) -> str:
-    plan, clips_dir, cfg = args
-    return str(render_clip(plan, clips_dir, cfg))
-
-
 def render_all(plans: Sequence, clips_dir: str | Path, cfg, workers: int = 1,
                progress: Callable[[int, int], None] | None = None) -> int:
     """Render every plan whose mp4 is missing; returns how many were rendered."""
+    from avtool.synth.corpus import map_in_workers
+
     clips_dir = Path(clips_dir)
     todo = [p for p in plans if not (clips_dir / f"{p.filename}.mp4").exists()]
     done_before = len(plans) - len(todo)
     if progress:
         progress(done_before, len(plans))
-    jobs = [(p, str(clips_dir), cfg) for p in todo]
-    if workers <= 1 or len(todo) <= 1:
-        for i, job in enumerate(jobs, 1):
-            _render_job(job)
-            if progress:
-                progress(done_before + i, len(plans))
-        return len(todo)
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")  # torch/espeak state does not survive fork cleanly
-    with ctx.Pool(workers, initializer=_init_worker) as pool:
-        for i, _ in enumerate(pool.imap_unordered(_render_job, jobs), 1):
-            if progress:
-                progress(done_before + i, len(plans))
+    map_in_workers(render_clip, [(p, str(clips_dir), cfg) for p in todo], workers,
+                   progress and (lambda done, _: progress(done_before + done, len(plans))))
     return len(todo)

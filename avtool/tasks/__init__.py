@@ -21,6 +21,8 @@ TASKS: dict[str, str] = {
     "speaker": "avtool.tasks.speaker.task:SpeakerTask",
     "avvp": "avtool.tasks.avvp.task:AvvpTask",
     "avvp-pretrain": "avtool.tasks.avvp.pretrain:AvvpPretrainTask",
+    "transcribe": "avtool.tasks.transcribe.task:AvatarTask",
+    "dialog": "avtool.tasks.dialog.task:DialogTask",
 }
 
 
@@ -49,18 +51,23 @@ def task_folders() -> list[str]:
 
 
 def train_task(name: str, options: Any, store: str | Path, out: str | Path, *,
-               resume: bool = False, quiet: bool = False, **trainer: Any):
+               resume: bool = False, overwrite: bool = False, quiet: bool = False,
+               **trainer: Any):
     """Train task `name` with its `options` on `store` into the run folder `out`.
 
     `trainer` holds `avtool.train.TrainConfig` fields; ``epochs`` and ``batch_size`` left out
     (or None) take the task's recipe (``trainer_defaults``), else the trainer's defaults.
+    The options' ranges are checked first (`check_options`), and `out` before the store is
+    read: a folder holding a run is refused unless `resume` or `overwrite`.
     """
-    from avtool.train import TrainConfig, fit
+    from avtool.tasks.interface import check_options
+    from avtool.train import TrainConfig, check_run_dir, fit
 
-    task = get_task(name).from_options(options, Path(store))
+    check_run_dir(out, resume=resume, overwrite=overwrite)
+    task = get_task(name).from_options(check_options(options), Path(store))
     given = {k: v for k, v in trainer.items() if v is not None}
     config = replace(TrainConfig(), **{**task.trainer_defaults(), **given})
-    return fit(task, config, out, resume=resume, quiet=quiet)
+    return fit(task, config, out, resume=resume, overwrite=overwrite, quiet=quiet)
 
 
 def load_model(path: str | Path, device: str = "cpu"):

@@ -5,7 +5,8 @@ A task lives in one folder, ``avtool/tasks/<name>/``, and is one line in
 
 * **options**: ``Options``, a frozen dataclass holding every option of
   ``avtool train <name>`` with its default (the only place a default lives). Field metadata
-  gives the help text (``option(...)``); the CLI builds its flags from it;
+  gives the help text and, for a number, its valid range (``option(help, min=...)``); the CLI
+  builds its flags from it, and `check_options` refuses a value out of range for every caller;
 * **building**: ``from_options(options, store)`` reads the training store and validates the
   options (`ConfigError` naming the option);
 * **training**, run by the shared trainer (`avtool.train.fit`): ``build_model``,
@@ -31,13 +32,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from avtool.config import check_ranges, ranged
+
 
 def option(help: str, *, choices: Any = None, panel: str | None = None,
-           flag: str | None = None) -> dict[str, Any]:
+           flag: str | None = None, min: float | None = None, max: float | None = None,
+           min_open: bool = False, max_open: bool = False) -> dict[str, Any]:
     """Field metadata of an ``Options`` field: its help text, and optionally its choices (a
     tuple, or a function returning the names of a registry), help panel and flag spelling
-    (default ``--field-name``)."""
+    (default ``--field-name``). A numeric field declares its valid range with `min` / `max`
+    (`min_open` / `max_open` exclude the bound): ``--help`` shows it, the command line
+    refuses a value outside it, and so does `check_options` for library callers."""
     meta: dict[str, Any] = {"help": help}
+    if min is not None or max is not None:
+        meta.update(ranged(min, max, min_open=min_open, max_open=max_open))
     if choices is not None:
         meta["choices"] = choices
     if panel is not None:
@@ -45,6 +53,19 @@ def option(help: str, *, choices: Any = None, panel: str | None = None,
     if flag is not None:
         meta["flag"] = flag
     return meta
+
+
+def option_flag(field: dataclasses.Field) -> str:
+    """The command-line flag of an ``Options`` field (``--batch-size``)."""
+    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+
+
+def check_options(options: Any) -> Any:
+    """Every numeric option is finite and within its declared range (`ConfigError` naming
+    the flag); `avtool.tasks.train_task` calls it before the task sees the options."""
+    flags = {f.name: option_flag(f).split("/")[0] for f in dataclasses.fields(options)}
+    check_ranges(options, lambda name: flags[name])
+    return options
 
 
 def option_choices(field: dataclasses.Field) -> tuple[str, ...] | None:

@@ -14,6 +14,10 @@ Run directory layout::
     RUN_DIR/best.pt        checkpoint with the best validation score (or the last one)
     RUN_DIR/history.jsonl  one JSON line per epoch: losses, metrics, seconds
     RUN_DIR/config.json    the task and trainer configuration of the run
+
+The folder is checked before any work (`check_run_dir`: writable; a folder holding a run is
+continued with ``resume`` or replaced with ``overwrite``, never silently) and created with the
+first checkpoint, so a run that fails before finishing an epoch leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from avtool import __version__
-from avtool.errors import ConfigError, ModelError
+from avtool.config import check_ranges, ranged
+from avtool.errors import ConfigError, ModelError, OutputError
 from avtool.train.checkpoints import CHECKPOINT_FORMAT, load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
@@ -40,14 +45,36 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 10
-    batch_size: int = 32
-    seed: int = 0
+    epochs: int = field(default=10, metadata=ranged(min=1))
+    batch_size: int = field(default=32, metadata=ranged(min=1))
+    seed: int = field(default=0, metadata=ranged(0, 2**32 - 1))
     device: str = "auto"
-    workers: int = 0
+    workers: int = field(default=0, metadata=ranged(min=0))
     amp: bool = True  # only takes effect on CUDA
-    grad_clip: float = 0.0
-    log_every: int = 10
+    grad_clip: float = field(default=0.0, metadata=ranged(min=0))
+    log_every: int = field(default=10, metadata=ranged(min=1))
+
+
+RUN_FILES = ("last.pt", "best.pt", "history.jsonl")
+"""Files whose presence means a folder holds a run."""
+
+
+def check_run_dir(out_dir: str | Path, resume: bool = False, overwrite: bool = False) -> Path:
+    """Refuse, before any work, a run folder that cannot be written, a run to resume that is
+    not there, or a finished run that would be replaced without ``overwrite``."""
+    from avtool.io import check_output
+
+    out_dir = check_output(out_dir, "dir")
+    if resume and overwrite:
+        raise ConfigError("--resume continues a run, --overwrite replaces it: give one")
+    last = out_dir / "last.pt"
+    if resume and not last.exists():
+        raise ModelError(f"{last}: nothing to resume (no last.pt in {out_dir})")
+    held = [name for name in RUN_FILES if (out_dir / name).exists()]
+    if held and not (resume or overwrite):
+        raise OutputError(f"{out_dir}: holds a run ({', '.join(held)}); give --resume to "
+                          "continue it or --overwrite to replace it")
+    return out_dir
 
 
 class TrainTask(Protocol):
@@ -117,13 +144,17 @@ def _all_reduce_mean(values: dict[str, float], world: int) -> dict[str, float]:
 
 
 def fit(task: TrainTask, config: TrainConfig, out_dir: str | Path, resume: bool = False,
-        quiet: bool = False) -> TrainResult:
-    """Train `task` for `config.epochs` epochs, writing checkpoints to `out_dir`."""
+        quiet: bool = False, overwrite: bool = False) -> TrainResult:
+    """Train `task` for `config.epochs` epochs, writing checkpoints to `out_dir`.
+
+    `out_dir` must not hold a run unless `resume` (continue it) or `overwrite` (replace it).
+    """
     import torch
 
     from avtool.runtime import resolve_device, seed_everything
 
-    out_dir = Path(out_dir)
+    check_ranges(config, lambda name: f"--{name.replace('_', '-')}")
+    out_dir = check_run_dir(out_dir, resume=resume, overwrite=overwrite)
     rank, local_rank, world = _dist_env()
     device = resolve_device(config.device)
     if device == "cuda":
@@ -131,8 +162,6 @@ def fit(task: TrainTask, config: TrainConfig, out_dir: str | Path, resume: bool 
         torch.cuda.set_device(local_rank)
     _init_distributed(device, world)
     seed_everything(config.seed + rank)
-    if rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
 
     model = task.build_model().to(device)
     loader = task.train_loader(config.batch_size, config.workers, config.seed, rank, world)
@@ -146,8 +175,6 @@ def fit(task: TrainTask, config: TrainConfig, out_dir: str | Path, resume: bool 
     start_epoch, history, best = 0, [], None
     last = out_dir / "last.pt"
     if resume:
-        if not last.exists():
-            raise ModelError(f"{last}: nothing to resume (no last.pt in {out_dir})")
         ckpt = load_checkpoint(last)
         if ckpt["task"] != task.name:
             raise ModelError(f"{last}: checkpoint is for task {ckpt['task']!r}, not {task.name!r}")

@@ -90,6 +90,6 @@ def test_out_is_a_file(tmp_path):
     target.write_text("x")
     result = CliRunner().invoke(app, ["synth", "media", "--out", str(target)])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"avtool: error: {target}: exists and is not a folder " \
-                                    "(give a folder to write into)"
+    assert result.stderr.strip() == f"avtool: error: --out: {target}: is a file, expected a " \
+                                    "folder"
     assert target.read_text() == "x"

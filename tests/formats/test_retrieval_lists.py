@@ -24,7 +24,7 @@ def test_id_list_allows_trailing_blank_lines_only(tmp_path):
         read_id_list(_write(tmp_path / "q.txt", "a\nb\na\n"))
     with pytest.raises(FormatError, match="no id"):
         read_id_list(_write(tmp_path / "q.txt", "\n"))
-    with pytest.raises(FormatError, match="not found"):
+    with pytest.raises(FormatError, match="no such file"):
         read_id_list(tmp_path / "missing.txt")
 
 

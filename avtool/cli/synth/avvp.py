@@ -7,22 +7,25 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import JsonOpt, SeedOpt, WorkersOpt
+from avtool.cli.options import JsonOpt, SeedOpt, WorkersOpt, number_option, output_path
 from avtool.cli.synth import app
+from avtool.config import Range
 
 
 @app.command("avvp")
 def avvp(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).",
-                                      show_default=False)],
-    clips: Annotated[int, typer.Option("--clips", "-n", min=1, help="Number of clips.")] = 200,
+    out: Annotated[Path, output_path("--out", "-o", kind="dir", help="Output folder (created).",
+                                     show_default=False)],
+    clips: Annotated[int, number_option("--clips", "-n", kind=int, valid=Range(1, 1_000_000),
+                                        help="Number of clips.")] = 200,
     seed: SeedOpt = 0,
-    val_fraction: Annotated[float, typer.Option(
-        "--val-fraction", min=0.0, max=1.0, help="Share of clips in the val split.")] = 0.2,
-    test_fraction: Annotated[float, typer.Option(
-        "--test-fraction", min=0.0, max=1.0, help="Share of clips in the test split.")] = 0.2,
+    val_fraction: Annotated[float, number_option(
+        "--val-fraction", valid=Range(0, 1), help="Share of clips in the val split.")] = 0.2,
+    test_fraction: Annotated[float, number_option(
+        "--test-fraction", valid=Range(0, 1), help="Share of clips in the test split.")] = 0.2,
     size: Annotated[str, typer.Option("--size", help="Frame size WIDTHxHEIGHT.")] = "160x120",
-    fps: Annotated[int, typer.Option("--fps", min=1, help="Video frame rate.")] = 8,
+    fps: Annotated[int, number_option("--fps", kind=int, valid=Range(1, 120),
+                                      help="Video frame rate.")] = 8,
     workers: WorkersOpt = 2,
     as_json: JsonOpt = False,
 ) -> None:

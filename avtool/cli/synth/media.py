@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
-from avtool.cli.options import JsonOpt, SeedOpt
+from avtool.cli.options import JsonOpt, SeedOpt, output_path
 from avtool.cli.synth import app
 
 
 @app.command("media")
 def media(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")],
+    out: Annotated[Path, output_path("--out", "-o", kind="dir", help="Folder to write into.")],
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
 ) -> None:

@@ -5,20 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
-from avtool.cli.options import JsonOpt, SeedOpt, WorkersOpt
+from avtool.cli.options import JsonOpt, SeedOpt, WorkersOpt, number_option, output_path
 from avtool.cli.synth import app
+from avtool.config import Range
 
 
 @app.command("speakers")
 def speakers(
-    out: Annotated[Path, typer.Option("--out", "-o", help="New folder for the corpus.")],
+    out: Annotated[Path, output_path("--out", "-o", kind="dir",
+                                     help="New folder for the corpus.")],
     n_speakers: Annotated[
-        int, typer.Option("--speakers", min=2, help="Number of speakers (espeak-ng voices).")
+        int, number_option("--speakers", kind=int, valid=Range(2, 99_999),
+                           help="Number of speakers (espeak-ng voices).")
     ] = 20,
     n_utterances: Annotated[
-        int, typer.Option("--utterances", min=2, help="Utterances per speaker.")
+        int, number_option("--utterances", kind=int, valid=Range(2, 99_999),
+                           help="Utterances per speaker.")
     ] = 10,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,  # type: ignore[assignment]

@@ -124,11 +124,12 @@ def load_clips(
     ids: Sequence[str] | None = None,
     classes: Sequence[str] = LLP_CLASSES,
     segments: int = N_SEGMENTS,
+    ids_from: str | Path | None = None,
 ) -> tuple[ClipSet, dict[str, dict[str, Any]]]:
     """Load clips (see the module docstring) -> (ClipSet, feature provenance).
 
-    `ids` (explicit clip names, e.g. from a val list) overrides `split`; with `labels_csv`
-    the labels come from the file.
+    `ids` (explicit clip names, e.g. from a val list, the file `ids_from`) overrides `split`;
+    with `labels_csv` the labels come from the file.
 
     Raises:
         StoreError: not a store, LLP features missing or misshapen, listed clips absent.
@@ -154,6 +155,9 @@ def load_clips(
         elif ids is not None:
             chosen = list(ids)
             absent = [c for c in chosen if c not in items]
+            if absent and ids_from is not None:
+                raise StoreError(f"{ids_from}: {len(absent)} clip(s) are not in the store "
+                                 f"{store_path} (first: {absent[0]!r})")
             if absent:
                 raise StoreError(f"{store_path}: {len(absent)} listed clip(s) are not in the "
                                  f"store (first: {absent[0]!r})")

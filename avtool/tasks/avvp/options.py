@@ -25,13 +25,16 @@ class AvvpModelOptions:
     variant: str = field(default=DEFAULT_VARIANT, metadata=option(
         "Model: han, base, base+gcaa, base+adv+skip, base+adv+skip+gcaa, or any han|base "
         "followed by +adv, +skip (base only), +gcaa.", panel=MODEL))
-    d_model: int = field(default=HanConfig.d_model, metadata=option("Model width.",
-                                                                    panel=MODEL))
-    ffn: int = field(default=HanConfig.ffn, metadata=option("Feed-forward width.", panel=MODEL))
-    heads: int = field(default=HanConfig.heads, metadata=option("Attention heads.", panel=MODEL))
-    layers: int = field(default=HanConfig.layers, metadata=option("Attention layers.",
-                                                                  panel=MODEL))
-    dropout: float = field(default=HanConfig.dropout, metadata=option("Dropout.", panel=MODEL))
+    d_model: int = field(default=HanConfig.d_model, metadata=option(
+        "Model width.", panel=MODEL, min=1, max=65536))
+    ffn: int = field(default=HanConfig.ffn, metadata=option(
+        "Feed-forward width.", panel=MODEL, min=1, max=1 << 20))
+    heads: int = field(default=HanConfig.heads, metadata=option(
+        "Attention heads.", panel=MODEL, min=1, max=1024))
+    layers: int = field(default=HanConfig.layers, metadata=option(
+        "Attention layers.", panel=MODEL, min=1, max=1024))
+    dropout: float = field(default=HanConfig.dropout, metadata=option(
+        "Dropout.", panel=MODEL, min=0, max=1, max_open=True))
     gcaa_compat_bug: bool = field(default=HanConfig.gcaa_time0_bug, metadata=option(
         "Replicate the released GCAA indexing slip (snippet 0's attention output added to every "
         "snippet).", panel=MODEL, flag="--gcaa-compat-bug/--no-gcaa-compat-bug"))
@@ -50,20 +53,24 @@ class AvvpOptions(AvvpModelOptions):
         "epochs. Sets --epochs/--batch-size unless given; single values below override it.",
         choices=tuple(HPARAMS), panel=RECIPE))
     lr: float | None = field(default=None, metadata=option(
-        "Adam learning rate (the recipe's).", panel=RECIPE))
+        "Adam learning rate (the recipe's).", panel=RECIPE, min=0, max=10, min_open=True))
     lr_step: int | None = field(default=None, metadata=option(
-        "Epochs between learning-rate decays (the recipe's).", panel=RECIPE))
+        "Epochs between learning-rate decays (the recipe's).", panel=RECIPE, min=1))
     lr_gamma: float | None = field(default=None, metadata=option(
-        "Learning-rate decay factor (the recipe's).", panel=RECIPE))
+        "Learning-rate decay factor (the recipe's).", panel=RECIPE, min=0, max=1,
+        min_open=True))
     lambda_g: float | None = field(default=None, metadata=option(
-        "Weight of the modality-guided loss BCE(p_a) + BCE(p_v) (the recipe's).", panel=RECIPE))
+        "Weight of the modality-guided loss BCE(p_a) + BCE(p_v) (the recipe's).", panel=RECIPE,
+        min=0, max=1000))
     lambda_ad: float | None = field(default=None, metadata=option(
-        "Weight of the adversarial modality-discriminator loss (the recipe's).", panel=RECIPE))
+        "Weight of the adversarial modality-discriminator loss (the recipe's).", panel=RECIPE,
+        min=0, max=1000))
     smooth_audio: float | None = field(default=None, metadata=option(
-        "Label smoothing eps of the audio stream's targets (the recipe's: 0).", panel=RECIPE))
+        "Label smoothing eps of the audio stream's targets (the recipe's: 0).", panel=RECIPE,
+        min=0, max=1))
     smooth_visual: float | None = field(default=None, metadata=option(
         "Label smoothing eps of the visual stream's targets (the recipe's: 0.1, i.e. "
-        "0.9y + 0.05).", panel=RECIPE))
+        "0.9y + 0.05).", panel=RECIPE, min=0, max=1))
     val_labels_dir: str | None = field(default=None, metadata=option(
         "Folder with AVVP_val_pd.csv, AVVP_eval_audio.csv and AVVP_eval_visual.csv (as written "
         "by avtool synth avvp): validate every epoch and keep the best segment-level Type@AV as "
@@ -92,19 +99,21 @@ class AvvpPretrainOptions(AvvpModelOptions):
         "multi: sum both losses every step (paper) or alternate uni / cross by epoch (released "
         "code).", choices=("sum", "alternate"), panel=PRETRAIN))
     margin_pos: float = field(default=AvgConfig.margin_pos, metadata=option(
-        "Positive-pair cosine margin p.", panel=PRETRAIN))
+        "Positive-pair cosine margin p.", panel=PRETRAIN, min=-1, max=1))
     margin_neg: float = field(default=AvgConfig.margin_neg, metadata=option(
-        "Negative-pair cosine margin n.", panel=PRETRAIN))
+        "Negative-pair cosine margin n.", panel=PRETRAIN, min=-1, max=1))
     avg_audio_threshold: float = field(default=AvgConfig.audio_threshold, metadata=option(
-        "Pseudo-GT: audio cosine above which two snippets link.", panel=PRETRAIN))
+        "Pseudo-GT: audio cosine above which two snippets link.", panel=PRETRAIN, min=-1,
+        max=1))
     avg_visual_threshold: float = field(default=AvgConfig.visual_threshold, metadata=option(
-        "Pseudo-GT: frame-feature cosine above which two snippets link.", panel=PRETRAIN))
+        "Pseudo-GT: frame-feature cosine above which two snippets link.", panel=PRETRAIN,
+        min=-1, max=1))
     avg_edge: str = field(default=AvgConfig.edge, metadata=option(
         "Pseudo-GT link when the audio or the visual similarity is high (or, paper) or both "
         "(and, released code).", choices=("or", "and"), panel=PRETRAIN))
     lr: float = field(default=AvgConfig.lr, metadata=option(
         "Adam learning rate, constant (the code's 1e-6 was for a 136M-parameter UNITER).",
-        panel=PRETRAIN))
+        panel=PRETRAIN, min=0, max=10, min_open=True))
 
 
 def model_config(options: AvvpModelOptions) -> HanConfig:

@@ -94,7 +94,7 @@ def _store_clipset(store: Path, spec: dict[str, Any], split: str,
 
     ids = read_clip_list(clips_file) if clips_file is not None else None
     clips, infos = load_clips(store, split=split, ids=ids, classes=spec["classes"],
-                              segments=int(spec.get("segments", 10)))
+                              segments=int(spec.get("segments", 10)), ids_from=clips_file)
     for name, have in infos.items():
         want = spec["features"][name]
         if have["frame_shape"] != list(want["frame_shape"]):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
+from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, input_path, output_path
 
 
 class GtFormat(str, Enum):
@@ -35,18 +35,19 @@ def _numbers(text: str, option: str, cast: type) -> list:
 
 
 def evaluate_grounding(
-    pred: Annotated[Path, typer.Option(
-        "--pred", help="Predictions TSV with header 'query_id video_id start end' and an "
-        "optional 'rank' column (several ranked predictions per query).")],
-    gt: Annotated[Path, typer.Option(
-        "--gt", help="Ground truth: Charades-STA 'vid start end##sentence' text, or ActivityNet "
-        "Captions JSON.")],
+    pred: Annotated[Path, input_path(
+        "--pred", must_exist=False, help="Predictions TSV with header 'query_id video_id start "
+        "end' and an optional 'rank' column (several ranked predictions per query).")],
+    gt: Annotated[Path, input_path(
+        "--gt", must_exist=False, help="Ground truth: Charades-STA 'vid start end##sentence' "
+        "text, or ActivityNet Captions JSON.")],
     gt_format: Annotated[GtFormat, typer.Option(
         "--gt-format", help="auto: .json is ActivityNet Captions, anything else "
         "Charades-STA.")] = GtFormat.auto,
-    durations: Annotated[Path | None, typer.Option(
-        "--durations", help="'video_id<TAB>duration' lines (seconds); overrides the durations "
-        "of an ActivityNet JSON. Without any, times are clipped at 0 only.")] = None,
+    durations: Annotated[Path | None, input_path(
+        "--durations", must_exist=False, help="'video_id<TAB>duration' lines (seconds); "
+        "overrides the durations of an ActivityNet JSON. Without any, times are clipped at 0 "
+        "only.")] = None,
     iou: Annotated[str, typer.Option(
         "--iou", help="IoU thresholds m of R@n,IoU=m, comma-separated, each in (0, 1].")
     ] = "0.1,0.3,0.5,0.7",
@@ -56,9 +57,9 @@ def evaluate_grounding(
     recall_at: Annotated[str, typer.Option(
         "--recall-at", help="n of R@n, comma-separated; used when PRED has a rank column "
         "(R@1 always).")] = "1,5",
-    per_video: Annotated[Path | None, typer.Option(
+    per_video: Annotated[Path | None, output_path(
         "--per-video", help="Also write per-video query count, mIoU and R@1 to this TSV.")] = None,
-    per_query: Annotated[Path | None, typer.Option(
+    per_query: Annotated[Path | None, output_path(
         "--per-query", help="Also write per-query ground truth, top prediction and IoU to this "
         "TSV.")] = None,
     as_json: JsonOpt = False,
@@ -74,6 +75,7 @@ def evaluate_grounding(
     """
     from avtool import console
     from avtool.formats.moments import write_tsv
+    from avtool.io import atomic_paths
     from avtool.metrics.temporal import IOU_RULES, threshold_key
     from avtool.tasks.grounding.evaluate import evaluate_grounding_files
 
@@ -85,13 +87,14 @@ def evaluate_grounding(
     result = evaluation.result
     _report(evaluation, console.stderr)
 
-    if per_video is not None:
-        write_tsv(per_video, *evaluation.per_video_table())
-    if per_query is not None:
-        write_tsv(per_query, *evaluation.per_query_table())
     out = evaluation.to_dict()
-    if append:
-        console.append_row(append, name or str(pred), out)
+    with atomic_paths([per_video, per_query]) as (tmp_video, tmp_query):  # all or none
+        if tmp_video is not None:
+            write_tsv(tmp_video, *evaluation.per_video_table())
+        if tmp_query is not None:
+            write_tsv(tmp_query, *evaluation.per_query_table())
+        if append:
+            console.append_row(append, name or str(pred), out)
     if as_json:
         console.print_json(out)
         return

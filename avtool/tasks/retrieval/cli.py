@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
+from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, input_path
 
 
 class Ties(str, Enum):
@@ -21,13 +21,13 @@ def evaluate_retrieval(
     sim: Annotated[list[str], typer.Option(
         "--sim", help="Similarity matrix, queries (rows) x videos (columns): a 2-D .npy "
         "(memory-mapped) or FILE.h5:DATASET. Repeat for several runs (mean and std).")],
-    query_ids: Annotated[Path, typer.Option(
-        "--query-ids", help="One caption id per line, in row order.")],
-    video_ids: Annotated[Path, typer.Option(
-        "--video-ids", help="One video id per line, in column order.")],
-    gt: Annotated[Path, typer.Option(
-        "--gt", help="Ground truth: 'caption_id<TAB>video_id' lines (several captions per "
-        "video allowed).")],
+    query_ids: Annotated[Path, input_path(
+        "--query-ids", must_exist=False, help="One caption id per line, in row order.")],
+    video_ids: Annotated[Path, input_path(
+        "--video-ids", must_exist=False, help="One video id per line, in column order.")],
+    gt: Annotated[Path, input_path(
+        "--gt", must_exist=False, help="Ground truth: 'caption_id<TAB>video_id' lines "
+        "(several captions per video allowed).")],
     ties: Annotated[Ties, typer.Option(
         "--ties", help="Where a ground truth tied with other scores lands: averaging = mean "
         "tied position (the MMT/CE released code, default); optimistic = first; "

@@ -36,28 +36,32 @@ class SpeakerOptions:
         "Loss. contrastive and relation are fine-tuning stages: start them from a softmax "
         "run with --init.", choices=losses.names, panel=MODEL))
     emb_dim: int | None = field(default=None, metadata=option(
-        "Embedding size (default: the trunk's, 1024 for VGG-M, 512 otherwise).", panel=MODEL))
+        "Embedding size (default: the trunk's, 1024 for VGG-M, 512 otherwise).", panel=MODEL,
+        min=1, max=65536))
     clusters: int | None = field(default=None, metadata=option(
         f"NetVLAD/GhostVLAD clusters K (default {_M.clusters}, the released model).",
-        panel=MODEL))
+        panel=MODEL, min=1, max=4096))
     ghost_clusters: int | None = field(default=None, metadata=option(
-        f"GhostVLAD ghost clusters G (default {_M.ghost_clusters}, the thesis).", panel=MODEL))
+        f"GhostVLAD ghost clusters G (default {_M.ghost_clusters}, the thesis).", panel=MODEL,
+        min=0, max=4096))
     width: float = field(default=_M.width, metadata=option(
         "Channel multiplier of the trunk (1.0 = the paper's network; smaller only for quick "
-        "CPU runs).", panel=MODEL))
+        "CPU runs).", panel=MODEL, min=0, max=4, min_open=True))
     am_margin: float = field(default=_M.am_margin, metadata=option(
-        "AM-softmax margin m (the thesis; the released code uses 0.35).", panel=MODEL))
+        "AM-softmax margin m (the thesis; the released code uses 0.35).", panel=MODEL,
+        min=0, max=2))
     am_scale: float = field(default=_M.am_scale, metadata=option(
-        "AM-softmax scale s.", panel=MODEL))
+        "AM-softmax scale s.", panel=MODEL, min=0, max=1000, min_open=True))
     contrastive_margin: float = field(default=_M.contrastive_margin, metadata=option(
         "Contrastive margin alpha on L2-normalised embeddings (Ch. 2 gives none; 0.6 is "
-        "Ch. 6's best).", panel=MODEL))
+        "Ch. 6's best).", panel=MODEL, min=0, max=2, min_open=True))
     crop_seconds: float | None = field(default=None, metadata=option(
         "Random training crop (default: the trunk's, 3.0 for VGG-M and ResNet-34/50, 2.5 for "
-        "Thin-ResNet-34).", panel=TRAINING))
+        "Thin-ResNet-34).", panel=TRAINING, min=0, max=600, min_open=True))
     utts_per_speaker: int = field(default=2, metadata=option(
-        "K of the P x K batches (P = batch size / K).", panel=TRAINING))
-    lr: float = field(default=1e-3, metadata=option("Adam learning rate.", panel=TRAINING))
+        "K of the P x K batches (P = batch size / K).", panel=TRAINING, min=1))
+    lr: float = field(default=1e-3, metadata=option("Adam learning rate.", panel=TRAINING,
+                                                    min=0, max=10, min_open=True))
     lr_schedule: str = field(default="thesis", metadata=option(
         "thesis: lr/10 every 36 epochs. code: the released Keras code's two-cycle step decay "
         "(x1, x0.1, x0.01 per half) with weight decay 1e-4.", choices=LR_SCHEDULES,

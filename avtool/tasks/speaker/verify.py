@@ -192,16 +192,19 @@ def verify_trials(trials: str | Path, audio_root: str | Path, out: str | Path, *
         ConfigError: TTA or s-norm with a relation-loss model.
     """
     from avtool.formats.voxceleb import read_trials, write_scores
+    from avtool.io import check_output
     from avtool.tasks.speaker.snorm import cohort_stats, snorm_scores
 
     check_tta(tta)
+    cache = Path(cache) if cache is not None else default_cache(out)
+    check_output(out)
+    check_output(cache)
     trial_list = read_trials(trials)
     root = Path(audio_root).resolve()  # sources are absolute: comparable across runs
     if not root.is_dir():
         raise MediaError(f"{root}: audio root is not a directory")
     if snorm_cohort is not None and not Path(snorm_cohort).exists():
         raise MediaError(f"{snorm_cohort}: no such s-norm cohort (directory or store)")
-    cache = Path(cache) if cache is not None else default_cache(out)
     where: dict[str, str] = {}
     for p1, p2, line in zip(trial_list.path1, trial_list.path2, trial_list.lines, strict=True):
         where.setdefault(p1, f"{trial_list.path}:{line}")

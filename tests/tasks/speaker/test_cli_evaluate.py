@@ -88,7 +88,7 @@ def test_det_bad_format_leaves_nothing(tmp_path):
     det = tmp_path / "det.xyz"
     res = _run("--scores", FIX / "scores.txt", "--trials", FIX / "veri_test.txt", "--det", det)
     assert res.exit_code == 2
-    assert "unknown image format 'xyz'" in res.stderr
+    assert "unknown format '.xyz'" in res.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -120,7 +120,7 @@ def test_missing_score_is_one_line_error():
     (("--trials", FIX / "bad_trials_two_columns.txt"), "bad_trials_two_columns.txt:1: expected"),
     (("--trials", FIX / "bad_trials_label.txt"), "bad_trials_label.txt:2: label '2'"),
     (("--trials", FIX / "missing.txt"), "missing.txt: no such file"),
-    (("--trials", FIX / "veri_test.txt", "--p-target", "1.5"), "--p-target must be strictly"),
+    (("--trials", FIX / "veri_test.txt", "--p-target", "1.5"), "--p-target 1.5: is out of range"),
 ])
 def test_bad_inputs_exit_2(args, message):
     res = _run("--scores", FIX / "scores.txt", *args)

@@ -7,22 +7,27 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import AppendOpt, JsonOpt, NameOpt
+from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, input_path
 
 _COLUMNS = ("audio", "visual", "av", "type_av", "event_av")
 _HEADERS = ("Audio", "Visual", "AV", "Type@AV", "Event@AV")
 
 
-def _file(help_: str) -> typer.models.OptionInfo:
-    return typer.Option(help=help_, show_default=False)
+def _file(flag: str, help_: str) -> typer.models.OptionInfo:
+    return input_path(flag, must_exist=False, help=help_, show_default=False)
 
 
 def evaluate_avvp(
-    clips: Annotated[Path, _file("Weak-label file listing the scored clips (AVVP_test_pd.csv).")],
-    gt_audio: Annotated[Path, _file("Dense audio annotations (AVVP_eval_audio.csv).")],
-    gt_visual: Annotated[Path, _file("Dense visual annotations (AVVP_eval_visual.csv).")],
-    pred_audio: Annotated[Path, _file("Predicted audio events, same format as --gt-audio.")],
-    pred_visual: Annotated[Path, _file("Predicted visual events, same format as --gt-visual.")],
+    clips: Annotated[Path, _file("--clips", "Weak-label file listing the scored clips "
+                                 "(AVVP_test_pd.csv).")],
+    gt_audio: Annotated[Path, _file("--gt-audio", "Dense audio annotations "
+                                    "(AVVP_eval_audio.csv).")],
+    gt_visual: Annotated[Path, _file("--gt-visual", "Dense visual annotations "
+                                     "(AVVP_eval_visual.csv).")],
+    pred_audio: Annotated[Path, _file("--pred-audio", "Predicted audio events, same format as "
+                                      "--gt-audio.")],
+    pred_visual: Annotated[Path, _file("--pred-visual", "Predicted visual events, same format "
+                                       "as --gt-visual.")],
     allow_extra: Annotated[bool, typer.Option(
         "--allow-extra",
         help="Ignore prediction rows for clips not in --clips (default: an error).",

@@ -7,47 +7,63 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import Device, DeviceOpt, JsonOpt, StrictOpt
+from avtool.cli.options import (
+    PLOT_SUFFIXES,
+    Device,
+    DeviceOpt,
+    JsonOpt,
+    StrictOpt,
+    input_path,
+    number_option,
+    output_path,
+)
+from avtool.config import Range
 
-
-def _opt(help_: str, *flags: str) -> typer.models.OptionInfo:
-    return typer.Option(*flags, help=help_, show_default=False)
+PROBABILITY = Range(0, 1)
 
 
 def parse_events(
-    inputs: Annotated[list[Path], typer.Argument(
+    inputs: Annotated[list[Path], input_path(
+        "INPUT", kind="any", must_exist=False, argument=True,
         help="A feature store (.h5, LLP store contract), or video files / folders of videos.",
-        metavar="INPUT", show_default=False)],
-    model: Annotated[Path, _opt("RUN_DIR (its best.pt) or .pt of avtool train avvp.",
-                                "--model", "-m")],
-    out: Annotated[Path | None, _opt(
-        "Write the events as TSV: clip, modality, class, onset, offset, confidence.",
-        "--out", "-o")] = None,
-    out_audio: Annotated[Path | None, _opt(
-        "Write the audio events in the AVVP_eval_audio.csv format (for avtool evaluate avvp).",
-        "--out-audio")] = None,
-    out_visual: Annotated[Path | None, _opt(
-        "Write the visual events in the AVVP_eval_visual.csv format.", "--out-visual")] = None,
-    plot: Annotated[Path | None, _opt(
-        "Draw the events of the first --plot-clips clips as timelines (PNG).", "--plot")] = None,
-    plot_clips: Annotated[int, typer.Option("--plot-clips", min=1,
-                                            help="Clips drawn by --plot.")] = 8,
-    gt_audio: Annotated[Path | None, _opt(
-        "Dense audio annotations (AVVP_eval_audio.csv) drawn beside the predictions in --plot.",
-        "--gt-audio")] = None,
-    gt_visual: Annotated[Path | None, _opt(
-        "Dense visual annotations (AVVP_eval_visual.csv) for --plot.", "--gt-visual")] = None,
+        show_default=False)],
+    model: Annotated[Path, input_path(
+        "--model", "-m", kind="any", must_exist=False, show_default=False,
+        help="RUN_DIR (its best.pt) or .pt of avtool train avvp.")],
+    out: Annotated[Path | None, output_path(
+        "--out", "-o", show_default=False,
+        help="Write the events as TSV: clip, modality, class, onset, offset, confidence.")] = None,
+    out_audio: Annotated[Path | None, output_path(
+        "--out-audio", show_default=False, help="Write the audio events in the "
+        "AVVP_eval_audio.csv format (for avtool evaluate avvp).")] = None,
+    out_visual: Annotated[Path | None, output_path(
+        "--out-visual", show_default=False,
+        help="Write the visual events in the AVVP_eval_visual.csv format.")] = None,
+    plot: Annotated[Path | None, output_path(
+        "--plot", suffixes=PLOT_SUFFIXES, show_default=False,
+        help="Draw the events of the first --plot-clips clips as timelines (.png, .pdf, "
+        ".svg).")] = None,
+    plot_clips: Annotated[int, number_option("--plot-clips", kind=int, valid=Range(min=1),
+                                             help="Clips drawn by --plot.")] = 8,
+    gt_audio: Annotated[Path | None, input_path(
+        "--gt-audio", must_exist=False, show_default=False, help="Dense audio annotations "
+        "(AVVP_eval_audio.csv) drawn beside the predictions in --plot.")] = None,
+    gt_visual: Annotated[Path | None, input_path(
+        "--gt-visual", must_exist=False, show_default=False,
+        help="Dense visual annotations (AVVP_eval_visual.csv) for --plot.")] = None,
     split: Annotated[str, typer.Option(
         "--split", help="Store input: only the items of this split (e.g. test).")] = "",
-    clips: Annotated[Path | None, _opt(
-        "Store input: the clips, in order, of this weak-label file (e.g. AVVP_test_pd.csv).",
-        "--clips")] = None,
-    threshold: Annotated[float | None, _opt(
-        "Snippet probability threshold (default: the checkpoint's, 0.5).", "--threshold")] = None,
-    clip_threshold: Annotated[float | None, _opt(
-        "Video-level probability threshold keeping a class (default 0.5).",
-        "--clip-threshold")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+    clips: Annotated[Path | None, input_path(
+        "--clips", must_exist=False, show_default=False, help="Store input: the clips, in "
+        "order, of this weak-label file (e.g. AVVP_test_pd.csv).")] = None,
+    threshold: Annotated[float | None, number_option(
+        "--threshold", valid=PROBABILITY, show_default=False,
+        help="Snippet probability threshold (default: the checkpoint's, 0.5).")] = None,
+    clip_threshold: Annotated[float | None, number_option(
+        "--clip-threshold", valid=PROBABILITY, show_default=False,
+        help="Video-level probability threshold keeping a class (default 0.5).")] = None,
+    batch_size: Annotated[int, number_option("--batch-size", kind=int, valid=Range(min=1),
+                                             help="Clips per forward pass.")] = 64,
     device: DeviceOpt = Device.auto,
     strict: StrictOpt = False,
     as_json: JsonOpt = False,
@@ -64,6 +80,7 @@ def parse_events(
 
     from avtool.console import print_json, print_table, stderr
     from avtool.errors import ConfigError
+    from avtool.io import atomic_paths
     from avtool.tasks.avvp.parse import parse_events as run
     from avtool.tasks.avvp.predictor import MODALITIES, write_events_tsv, write_llp_predictions
 
@@ -78,30 +95,29 @@ def parse_events(
                      clip_threshold=clip_threshold, segment_threshold=threshold,
                      batch_size=batch_size, strict=strict,
                      progress=lambda done, total: bar.update(task, completed=done, total=total))
-    written = []
-    if out is not None:
-        write_events_tsv(out, result.events)
-        written.append(str(out))
-    if out_audio is not None or out_visual is not None:
-        write_llp_predictions(result, out_audio, out_visual)
-        written += [str(p) for p in (out_audio, out_visual) if p is not None]
-    if plot is not None:
-        from avtool.tasks.avvp.timeline import save_timeline
+    gt = (None, None)
+    if gt_audio is not None:  # read before anything is written: a bad file leaves no output
+        from avtool.tasks.avvp.data import load_dense_truth
 
-        gt = (None, None)
-        if gt_audio is not None:
-            from avtool.tasks.avvp.data import load_dense_truth
+        truth = load_dense_truth(result.clips, gt_audio, gt_visual, result.classes)
+        gt = (truth.audio, truth.visual)
+        bare = [c for i, c in enumerate(result.clips[:plot_clips])
+                if not (truth.audio[i].any() or truth.visual[i].any())]
+        if bare:  # e.g. training clips: the eval files annotate val and test clips only
+            stderr.print(f"avtool: --plot: no ground-truth events for {len(bare)} clip(s) "
+                         f"({', '.join(bare[:3])}{', ...' if len(bare) > 3 else ''}); "
+                         "are they in --gt-audio/--gt-visual?", highlight=False, markup=False)
+    targets = [out, out_audio, out_visual, plot]
+    with atomic_paths(targets) as (tmp_out, tmp_audio, tmp_visual, tmp_plot):
+        if tmp_out is not None:
+            write_events_tsv(tmp_out, result.events)
+        if tmp_audio is not None or tmp_visual is not None:
+            write_llp_predictions(result, tmp_audio, tmp_visual)
+        if tmp_plot is not None:
+            from avtool.tasks.avvp.timeline import save_timeline
 
-            truth = load_dense_truth(result.clips, gt_audio, gt_visual, result.classes)
-            gt = (truth.audio, truth.visual)
-            bare = [c for i, c in enumerate(result.clips[:plot_clips])
-                    if not (truth.audio[i].any() or truth.visual[i].any())]
-            if bare:  # e.g. training clips: the eval files annotate val and test clips only
-                stderr.print(f"avtool: --plot: no ground-truth events for {len(bare)} clip(s) "
-                             f"({', '.join(bare[:3])}{', ...' if len(bare) > 3 else ''}); "
-                             "are they in --gt-audio/--gt-visual?", highlight=False, markup=False)
-        save_timeline(plot, result, *gt, max_clips=plot_clips)
-        written.append(str(plot))
+            save_timeline(tmp_plot, result, *gt, max_clips=plot_clips)
+    written = [str(p) for p in targets if p is not None]
     for path, reason in result.failed:
         stderr.print(f"avtool: failed: {path}: {reason}", highlight=False, markup=False)
     if as_json:

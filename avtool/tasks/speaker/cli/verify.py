@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import Device, DeviceOpt, JsonOpt, StrictOpt, WorkersOpt
+from avtool.cli.options import (
+    Device,
+    DeviceOpt,
+    JsonOpt,
+    StrictOpt,
+    WorkersOpt,
+    input_path,
+    number_option,
+    output_path,
+)
+from avtool.config import Range
 
 BATCH = "Batch mode (trial list)"
 GE2E_PANEL = "GE2E preprocessing"
@@ -23,8 +33,9 @@ class Tta(str, Enum):
 def verify_speaker(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="Pair mode: the two recordings to compare (any audio or video file; "
-                       "resampled to 16 kHz mono).", show_default=False),
+        input_path("FILES", kind="file", must_exist=False, argument=True,
+                   help="Pair mode: the two recordings to compare (any audio or video file; "
+                   "resampled to 16 kHz mono).", show_default=False),
     ] = None,
     model: Annotated[
         str, typer.Option("--model", "-m", help="'ge2e' (the GE2E encoder shipped by the "
@@ -32,9 +43,10 @@ def verify_speaker(
                           "'avtool train speaker'.")
     ] = "ge2e",
     threshold: Annotated[
-        float | None, typer.Option("--threshold", help="Decision threshold on the score "
-                                   "(same speaker iff score >= threshold). Default: the model's "
-                                   "calibrated threshold (ge2e: 0.6988), else 0.5.")
+        float | None, number_option("--threshold", valid=Range(), help="Decision threshold "
+                                    "on the score (same speaker iff score >= threshold; cosine "
+                                    "scores lie in [-1, 1]). Default: the model's calibrated "
+                                    "threshold (ge2e: 0.6988), else 0.5.")
     ] = None,
     tta: Annotated[
         Tta, typer.Option("--tta", help="Test-time augmentation: whole utterance; crops10 = "
@@ -42,29 +54,31 @@ def verify_speaker(
                           "score over the 10x10 crop pairs (TTA-3).")
     ] = Tta.whole,
     trials: Annotated[
-        Path | None, typer.Option("--trials", help="Trial list 'label path1 path2' "
-                                  "(VoxCeleb format).", rich_help_panel=BATCH)
+        Path | None, input_path("--trials", must_exist=False, help="Trial list 'label "
+                                "path1 path2' (VoxCeleb format).", rich_help_panel=BATCH)
     ] = None,
     audio_root: Annotated[
-        Path | None, typer.Option("--audio-root", help="Folder the trial paths are relative "
-                                  "to (VoxCeleb1: the wav/ folder).", rich_help_panel=BATCH)
+        Path | None, input_path("--audio-root", kind="dir", must_exist=False,
+                                help="Folder the trial paths are relative to (VoxCeleb1: the "
+                                "wav/ folder).", rich_help_panel=BATCH)
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Score file to write: 'path1 path2 "
-                                  "score' per trial.", rich_help_panel=BATCH)
+        Path | None, output_path("--out", "-o", help="Score file to write: 'path1 path2 "
+                                 "score' per trial.", rich_help_panel=BATCH)
     ] = None,
     cache: Annotated[
-        Path | None, typer.Option("--cache", help="Embedding store reused by later runs "
-                                  "(default: OUT with suffix .emb.h5).", rich_help_panel=BATCH)
+        Path | None, output_path("--cache", help="Embedding store reused by later runs "
+                                 "(default: OUT with suffix .emb.h5).", rich_help_panel=BATCH)
     ] = None,
     snorm_cohort: Annotated[
-        Path | None, typer.Option("--snorm-cohort", help="Adaptive s-norm: a folder of cohort "
-                                  "audio, or an embedding store from an earlier run with the "
-                                  "same --model and --tta.", rich_help_panel=BATCH)
+        Path | None, input_path("--snorm-cohort", kind="any", must_exist=False,
+                                help="Adaptive s-norm: a folder of cohort audio, or an "
+                                "embedding store from an earlier run with the same --model "
+                                "and --tta.", rich_help_panel=BATCH)
     ] = None,
     snorm_top: Annotated[
-        int, typer.Option("--snorm-top", min=1, help="Highest cohort scores used per file.",
-                          rich_help_panel=BATCH)
+        int, number_option("--snorm-top", kind=int, valid=Range(min=1),
+                           help="Highest cohort scores used per file.", rich_help_panel=BATCH)
     ] = 200,
     trim_silence: Annotated[
         bool, typer.Option("--trim-silence/--no-trim-silence", help="Drop silences longer than "

@@ -1,0 +1,132 @@
+"""What every rendered synthetic corpus shares: ids, splits, its output folder, a worker pool.
+
+* `youtube_like_id`: an 11-character id of YouTube's alphabet (letters, digits, ``-``, ``_``),
+  never starting with ``-`` (so it is never read as a command-line option);
+* `assign_splits`: train / val / test for n items, exact counts, shuffled;
+* `check_corpus_dir` / `claim_corpus_dir`: start, resume or refuse an output folder, keyed
+  by its ``config.json``;
+* `map_in_workers`: run a picklable function over jobs in fresh (spawned) processes.
+
+`avtool.synth.avvp` and `avtool.synth.avspeech` are built on these.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avtool.errors import ConfigError
+
+YOUTUBE_ID_CHARS = string.ascii_letters + string.digits + "-_"
+CONFIG_FILE = "config.json"
+
+
+def youtube_like_id(rng: np.random.Generator) -> str:
+    """11 characters of `YOUTUBE_ID_CHARS`, redrawn while the first one is ``-``."""
+    while True:
+        chars = rng.integers(0, len(YOUTUBE_ID_CHARS), size=11)
+        vid = "".join(YOUTUBE_ID_CHARS[c] for c in chars)
+        if vid[0] != "-":
+            return vid
+
+
+def assign_splits(rng: np.random.Generator, n: int, val: float, test: float) -> list[str]:
+    """``"train"``/``"val"``/``"test"`` for n items: round(n * fraction) val and test items (at
+    least one each when n >= 3 and the fraction is > 0), the rest train, in random order."""
+    n_test = int(round(n * test))
+    n_val = int(round(n * val))
+    if n >= 3:
+        n_test, n_val = max(n_test, 1 if test > 0 else 0), max(n_val, 1 if val > 0 else 0)
+    n_train = n - n_test - n_val
+    if n_train < 0:
+        raise ConfigError(f"val_fraction + test_fraction leave no train clips out of {n}")
+    order = rng.permutation(n)
+    splits = [""] * n
+    for rank, i in enumerate(order):
+        splits[i] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
+    return splits
+
+
+def check_corpus_dir(out: str | Path, config: dict[str, Any]) -> bool:
+    """Whether `out` can take the corpus of `config` (JSON-able): True to resume the same
+    corpus, False for a new one (missing or empty folder); ConfigError otherwise (another
+    config, or files but no ``config.json``). Writes nothing."""
+    out = Path(out)
+    path = out / CONFIG_FILE
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a folder; choose another --out")
+    if path.exists():
+        try:
+            have = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            have = None
+        if have != json.loads(json.dumps(config)):
+            raise ConfigError(f"{out}: holds a corpus made with another config ({path}); "
+                              "use another --out or delete the folder")
+        return True
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"{out}: exists, is not empty and holds no corpus ({CONFIG_FILE} is "
+                          "missing); choose another --out")
+    return False
+
+
+def claim_corpus_dir(out: str | Path, config: dict[str, Any]) -> Path:
+    """Make `out` the home of the corpus of `config`: `check_corpus_dir`, then create the
+    folder and write ``config.json`` for a new corpus. A corpus never mixes configs and
+    never lands among unrelated files."""
+    from avtool.io import atomic_write
+
+    out = Path(out)
+    if not check_corpus_dir(out, config):
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_write(out / CONFIG_FILE) as fh:
+            fh.write(json.dumps(config, indent=1) + "\n")
+    return out
+
+
+def _init_worker() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)  # one process per core already
+
+
+def _indexed_call(args: tuple[Callable, int, tuple]) -> tuple[int, Any]:
+    fn, index, job = args
+    return index, fn(*job)
+
+
+def map_in_workers(fn: Callable, jobs: Sequence[tuple], workers: int = 1,
+                   progress: Callable[[int, int], None] | None = None) -> list:
+    """``[fn(*job) for job in jobs]``, in `workers` spawned processes when workers > 1.
+
+    `fn` must be importable by name (a module-level function); results keep the job order.
+    Spawned, not forked: torch and espeak-ng state does not survive a fork cleanly.
+    `progress(done, total)` is called as jobs finish.
+    """
+    results: list = [None] * len(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        for i, job in enumerate(jobs):
+            results[i] = fn(*job)
+            if progress:
+                progress(i + 1, len(jobs))
+        return results
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    tasks = [(fn, i, job) for i, job in enumerate(jobs)]
+    with ctx.Pool(min(workers, len(jobs)), initializer=_init_worker) as pool:
+        for done, (i, result) in enumerate(pool.imap_unordered(_indexed_call, tasks), 1):
+            results[i] = result
+            if progress:
+                progress(done, len(jobs))
+    return results
