@@ -3,8 +3,8 @@
 Adding a task is one folder, ``avtool/tasks/<folder>/``, and one line in `TASKS` below
 (README, "Adding a task"). Its commands, if any, live in ``avtool/tasks/<folder>/cli``
 (a module or package with a ``COMMANDS`` list the CLI mounts); ``avtool train <name>`` is
-built from its ``Options``. Folders without a `TASKS` line (grounding, retrieval,
-transcribe, dialog) hold evaluation from files until their models arrive.
+built from its ``Options``. Folders without a `TASKS` line hold what needs no training
+(curate) or evaluation from files until their models arrive (grounding, retrieval).
 """
 
 from __future__ import annotations

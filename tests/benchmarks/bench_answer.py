@@ -86,6 +86,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from avtool.tasks.dialog.batch import collate
+    from avtool.tasks.dialog.build import build_net
     from avtool.tasks.dialog.decoding import beam_search
     from avtool.tasks.dialog.losses import (
         StudentTeacher,
@@ -93,7 +94,6 @@ def main() -> None:
         cross_entropy,
         student_teacher_terms,
     )
-    from avtool.tasks.dialog.build import build_net
 
     vocab = 3910 if args.paper else 200
     torch.manual_seed(0)
@@ -115,7 +115,9 @@ def main() -> None:
     t_batched, hyps = best_of(batched, args.repeats)
     t_single, reference = best_of(one_by_one, args.repeats)
     same = sum(h.tokens == r.tokens for h, r in zip(hyps, reference, strict=True))
-    print(f"beam 5 answers: {same}/{len(hyps)} identical to one-turn-at-a-time decoding")
+    words = sum(len(h.tokens) for h in hyps) / len(hyps)
+    print(f"beam 5 answers ({words:.1f} words on average, untrained weights): {same}/{len(hyps)} "
+          "identical to one-turn-at-a-time decoding")
     print(f"  avtool (batches of {args.batch}): {len(hyps) / t_batched:8.1f} answers/s")
     print(f"  one turn at a time (DSTC7 baseline's loop): {len(hyps) / t_single:8.1f} answers/s"
           f"  -> {t_single / t_batched:.1f}x")

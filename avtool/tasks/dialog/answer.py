@@ -39,6 +39,7 @@ class SingleAnswer:
     history_dropped: int  # older pairs cut to fit the model's limit
     description: str  # the field read ("none" when none)
     decoding: DecodingConfig
+    description_missing: str = ""  # the field the model was trained to read but did not get
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "decoding": asdict(self.decoding)}
@@ -118,9 +119,10 @@ def answer_question(model: str | Path, video: str | Path, question: str,
     reads = answerer.reads(description)
     text = {"caption": hist.caption, "summary": hist.summary}.get(reads, "")
     turn, dropped = answerer.answer(question, features, hist.pairs, text, decoding, video_id)
+    missing = reads if reads != "none" and not text.strip() else ""
     return SingleAnswer(video_id, question, turn.answer, turn.score,
                         len(hist.pairs) - dropped, dropped,
-                        reads if text.strip() else "none", decoding)
+                        reads if text.strip() else "none", decoding, missing)
 
 
 def answer_dialogs(model: str | Path, dialogs: str | Path, videos: str | Path,

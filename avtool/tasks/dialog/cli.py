@@ -209,6 +209,10 @@ def answer(
         stderr.print(f"avtool: warning: the history has {given} QA pairs, the model reads at "
                      f"most {result.history_pairs}: the {result.history_dropped} oldest were "
                      "left out", highlight=False, markup=False)
+    if result.description_missing:
+        stderr.print(f"avtool: warning: the model was trained reading the dialog's "
+                     f"{result.description_missing}, which --history does not give: answering "
+                     "without it", highlight=False, markup=False)
     if as_json:
         print_json(result.to_dict())
     else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +120,8 @@ class DialogTask:
         source = open_features(store)
         teacher = _teacher(options)
         if teacher is not None:
-            net = replace_dropout(config_from_dict(DialogNetConfig, teacher["net"], "dialog_net"),
-                                  options.dropout)
+            net = replace(config_from_dict(DialogNetConfig, teacher["net"], "dialog_net"),
+                          dropout=options.dropout)
             vocab = Vocabulary(teacher["vocab"])
             streams = list(net.streams)
             missing = [s for s in streams if s not in source.available]
@@ -303,12 +304,6 @@ class DialogTask:
         truth = AnswerReferences(workdir / "test_set.json", meteor=False)
         return DebugExample(options, store, inputs, truth, METRICS,
                             train={"epochs": 1, "batch_size": 16})
-
-
-def replace_dropout(cfg: DialogNetConfig, dropout: float) -> DialogNetConfig:
-    from dataclasses import replace
-
-    return replace(cfg, dropout=dropout)
 
 
 def _teacher(options: DialogOptions) -> dict[str, Any] | None:

@@ -9,13 +9,13 @@ import pytest
 import torch
 
 from avtool.tasks.dialog.batch import collate
+from avtool.tasks.dialog.build import build_net
 from avtool.tasks.dialog.losses import (
     StudentTeacher,
     combine,
     soft_target_ce,
     student_teacher_terms,
 )
-from avtool.tasks.dialog.build import build_net
 from tests.tasks.dialog.conftest import make_examples, tiny_config
 
 

@@ -11,8 +11,8 @@ import torch.nn as nn
 
 from avtool.tasks.dialog.attention import TemporalAttention
 from avtool.tasks.dialog.batch import collate
-from avtool.tasks.dialog.decoding import beam_search, greedy_decode
 from avtool.tasks.dialog.build import build_net
+from avtool.tasks.dialog.decoding import beam_search, greedy_decode
 from avtool.tasks.dialog.nets import DialogNet
 from avtool.tasks.dialog.vocab import EOS, UNK
 from tests.tasks.dialog.conftest import make_examples, tiny_config

@@ -45,6 +45,16 @@ def test_teacher_then_fixed_and_joint_students(corpus, tmp_path):
     spec = load_checkpoint(teacher)["spec"]
     assert spec["description"] == "caption" and spec["loss"] == "ce"
     teacher_state = load_checkpoint(teacher)["model_state"]
+    from avtool.formats.avsd import read_avsd_data
+
+    dialog = read_avsd_data(root / "test_set.json")[0]
+    ask = ["answer", dialog.image_id, "--question", "how many objects are there ?", "--videos",
+           str(store), "--model", str(teacher), "--device", "cpu", "--json"]
+    res = runner.invoke(app, ask)
+    assert res.exit_code == 0 and "trained reading the dialog's caption" in res.output
+    assert json.loads(res.stdout)["description"] == "none"
+    res = runner.invoke(app, [*ask, "--history", str(root / "test_set.json")])
+    assert res.exit_code == 0 and json.loads(res.stdout)["description"] == "caption"
     for loss in ("st", "st-mse", "jst"):
         run = tmp_path / loss
         res = _train(root, store, run, "--loss", loss, "--teacher", str(teacher))
