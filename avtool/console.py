@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,15 @@ def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
     for key, value in obj.items():
         out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return out
+
+
+@contextlib.contextmanager
+def counting_bar(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A transient rich bar on stderr counting done/total; yields the `progress(done, total)`
+    callback that the corpus generators and batch jobs call."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -42,10 +42,7 @@ def avspeech(
 
     Example: avtool synth avspeech --out build/avspeech --clips 400 --seed 0 --workers 2
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from avtool.console import print_json, print_table
-    from avtool.console import stderr as err_console
+    from avtool.console import counting_bar, print_json, print_table
     from avtool.errors import ConfigError
     from avtool.synth.avspeech import SynthAvspeechConfig, check_synth_avspeech, synth_avspeech
 
@@ -57,12 +54,8 @@ def avspeech(
                               val_fraction=val_fraction, test_fraction=test_fraction,
                               p_on_screen=on_screen, width=width, height=height, fps=fps)
     check_synth_avspeech(out, cfg)  # before the progress bar: errors stay one line
-    with Progress(TextColumn("render"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
-        task = bar.add_task("render", total=clips)
-        report = synth_avspeech(out, cfg, workers=workers,
-                                progress=lambda done, total: bar.update(task, completed=done,
-                                                                        total=total))
+    with counting_bar("render", clips) as progress:
+        report = synth_avspeech(out, cfg, workers=workers, progress=progress)
     if as_json:
         print_json(report.to_dict())
         return

@@ -35,10 +35,7 @@ def avvp(
 
     Example: avtool synth avvp --out build/avvp --clips 200 --seed 0 --workers 2
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from avtool.console import print_json, print_table
-    from avtool.console import stderr as err_console
+    from avtool.console import counting_bar, print_json, print_table
     from avtool.errors import ConfigError
     from avtool.synth.avvp import SynthAvvpConfig, synth_avvp
 
@@ -52,12 +49,8 @@ def avvp(
         raise ConfigError("--val-fraction + --test-fraction must leave some train clips (< 1)")
     cfg = SynthAvvpConfig(clips=clips, seed=seed, val_fraction=val_fraction,
                           test_fraction=test_fraction, width=width, height=height, fps=fps)
-    with Progress(TextColumn("render"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
-        task = bar.add_task("render", total=clips)
-        report = synth_avvp(out, cfg, workers=workers,
-                            progress=lambda done, total: bar.update(task, completed=done,
-                                                                    total=total))
+    with counting_bar("render", clips) as progress:
+        report = synth_avvp(out, cfg, workers=workers, progress=progress)
     if as_json:
         print_json(report.to_dict())
         return

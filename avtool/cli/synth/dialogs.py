@@ -36,10 +36,7 @@ def dialogs(
 
     Example: avtool synth dialogs --out build/avsd --videos 200 --seed 0 --workers 2
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from avtool.console import print_json, print_table
-    from avtool.console import stderr as err_console
+    from avtool.console import counting_bar, print_json, print_table
     from avtool.errors import ConfigError
     from avtool.synth.dialogs import SynthDialogsConfig, synth_dialogs
 
@@ -47,12 +44,8 @@ def dialogs(
         raise ConfigError("--val-fraction + --test-fraction must leave training videos (< 1)")
     cfg = SynthDialogsConfig(videos=videos, seed=seed, val_fraction=val_fraction,
                              test_fraction=test_fraction, turns=turns, seconds=seconds)
-    with Progress(TextColumn("render"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
-        task = bar.add_task("render", total=videos)
-        report = synth_dialogs(out, cfg, workers=workers,
-                               progress=lambda done, total: bar.update(task, completed=done,
-                                                                       total=total))
+    with counting_bar("render", videos) as progress:
+        report = synth_dialogs(out, cfg, workers=workers, progress=progress)
     if as_json:
         print_json(report.to_dict())
         return
