@@ -269,13 +269,7 @@ def render_clip(plan, clips_dir: str | Path, cfg) -> Path:
 def render_all(plans: Sequence, clips_dir: str | Path, cfg, workers: int = 1,
                progress: Callable[[int, int], None] | None = None) -> int:
     """Render every plan whose mp4 is missing; returns how many were rendered."""
-    from avtool.synth.corpus import map_in_workers
+    from avtool.synth.corpus import render_missing
 
-    clips_dir = Path(clips_dir)
-    todo = [p for p in plans if not (clips_dir / f"{p.filename}.mp4").exists()]
-    done_before = len(plans) - len(todo)
-    if progress:
-        progress(done_before, len(plans))
-    map_in_workers(render_clip, [(p, str(clips_dir), cfg) for p in todo], workers,
-                   progress and (lambda done, _: progress(done_before + done, len(plans))))
-    return len(todo)
+    return render_missing(render_clip, plans, clips_dir, lambda p: f"{p.filename}.mp4", cfg, workers,
+                          progress)

@@ -130,3 +130,19 @@ def map_in_workers(fn: Callable, jobs: Sequence[tuple], workers: int = 1,
             if progress:
                 progress(done, len(jobs))
     return results
+
+
+def render_missing(render: Callable, plans: Sequence, out_dir: str | Path,
+                   file_name: Callable[[Any], str], cfg, workers: int = 1,
+                   progress: Callable[[int, int], None] | None = None) -> int:
+    """``render(plan, out_dir, cfg)`` for every plan whose file (`file_name(plan)` in
+    `out_dir`) is missing, so a killed run resumes; returns how many were rendered.
+    `progress(done, total)` counts the files already there as done."""
+    out_dir = Path(out_dir)
+    todo = [p for p in plans if not (out_dir / file_name(p)).exists()]
+    before = len(plans) - len(todo)
+    if progress:
+        progress(before, len(plans))
+    map_in_workers(render, [(p, str(out_dir), cfg) for p in todo], workers,
+                   progress and (lambda done, _: progress(before + done, len(plans))))
+    return len(todo)

@@ -100,13 +100,7 @@ def render_video(plan, videos_dir: str | Path, cfg) -> Path:
 def render_all(plans: Sequence, videos_dir: str | Path, cfg, workers: int = 1,
                progress: Callable[[int, int], None] | None = None) -> int:
     """Render every plan whose mp4 is missing; returns how many were rendered."""
-    from avtool.synth.corpus import map_in_workers
+    from avtool.synth.corpus import render_missing
 
-    videos_dir = Path(videos_dir)
-    todo = [p for p in plans if not (videos_dir / f"{p.video_id}.mp4").exists()]
-    before = len(plans) - len(todo)
-    if progress:
-        progress(before, len(plans))
-    map_in_workers(render_video, [(p, str(videos_dir), cfg) for p in todo], workers,
-                   progress and (lambda done, _: progress(before + done, len(plans))))
-    return len(todo)
+    return render_missing(render_video, plans, videos_dir, lambda p: f"{p.video_id}.mp4", cfg, workers,
+                          progress)
