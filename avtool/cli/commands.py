@@ -24,7 +24,11 @@ def register(app: typer.Typer) -> None:
         if importlib.util.find_spec(f"{package}.cli") is None:
             continue
         for group, name, function in importlib.import_module(f"{package}.cli").COMMANDS:
-            (app if group is None else groups[group]).command(name)(function)
+            parent = app if group is None else groups[group]
+            if isinstance(function, typer.Typer):  # a command group (avtool retrieve ...)
+                parent.add_typer(function, name=name)
+            else:
+                parent.command(name)(function)
     app.add_typer(import_data.app, name="import")
     app.add_typer(store.app, name="store")
     app.add_typer(train.app, name="train")

@@ -6,6 +6,7 @@ Add a feature: write `avtool/features/<name>.py` with a config dataclass and an
 
 from avtool.features import (  # noqa: F401
     color,
+    face_dlib,
     fbank,
     frames,
     llp_audio,
@@ -15,7 +16,9 @@ from avtool.features import (  # noqa: F401
     mfcc,
     motion,
     spectrogram,
+    speech_minilm,
     vggish,
+    whisper_encoder,
 )
 from avtool.features.base import (
     AudioExtractor,

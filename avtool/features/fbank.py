@@ -1,7 +1,9 @@
 """`fbank`: Kaldi-compatible log mel filterbank energies (torchaudio.compliance.kaldi).
 
 Samples are scaled to the int16 range first, as Kaldi reads them, so values match Kaldi's
-`compute-fbank-feats`; dither is 0 by default so extraction is deterministic.
+`compute-fbank-feats`; dither is 0 by default so extraction is deterministic. The analysis
+window is Kaldi's default (``povey``); ``fbank:window_type=hamming`` gives the 25-ms Hamming
+window of AVATAR's audio input (Gabeur thesis §5.2.1).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from avtool.features.base import (
     extractors,
 )
 
+#: Kaldi's analysis windows (torchaudio.compliance.kaldi)
+WINDOW_TYPES = ("povey", "hamming", "hanning", "rectangular", "blackman")
+
 
 @dataclass(frozen=True)
 class FbankConfig:
@@ -31,9 +36,13 @@ class FbankConfig:
     low_freq: float = field(default=20.0, metadata=ranged(min=0))
     high_freq: float = field(default=0.0, metadata=ranged())  # <= 0: offset from Nyquist
     use_energy: bool = False
+    window_type: str = "povey"  # Kaldi's default; "hamming" is AVATAR's (Gabeur thesis §5.2.1)
 
     def check(self) -> None:
         check_frames("fbank", self.frame_length_ms, self.frame_shift_ms, self.sample_rate)
+        if self.window_type not in WINDOW_TYPES:
+            raise ConfigError(f"fbank: window_type={self.window_type!r}: choose one of "
+                              f"{', '.join(WINDOW_TYPES)}")
         nyquist = self.sample_rate / 2
         high = self.high_freq if self.high_freq > 0 else nyquist + self.high_freq
         if not self.low_freq < high <= nyquist:
@@ -69,6 +78,6 @@ class FbankExtractor(AudioExtractor):
             num_mel_bins=cfg.num_mel_bins, frame_length=cfg.frame_length_ms,
             frame_shift=cfg.frame_shift_ms, dither=cfg.dither, low_freq=cfg.low_freq,
             high_freq=cfg.high_freq, use_energy=cfg.use_energy,
-            sample_frequency=cfg.sample_rate,
+            sample_frequency=cfg.sample_rate, window_type=cfg.window_type,
         )
         return feats.numpy().astype(np.float32)

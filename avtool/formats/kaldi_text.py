@@ -28,7 +28,7 @@ from pathlib import Path
 from avtool.errors import FormatError
 
 __all__ = ["TRANSCRIPT_FORMATS", "detect_transcript_format", "read_aligned_lines",
-           "read_kaldi_text", "read_transcripts", "read_utt2category"]
+           "read_kaldi_text", "read_transcripts", "read_utt2category", "write_kaldi_text"]
 
 TRANSCRIPT_FORMATS = ("auto", "kaldi", "plain")
 
@@ -77,6 +77,25 @@ def read_kaldi_text(path: str | Path) -> dict[str, str]:
     if not out:
         raise FormatError(f"{path}: no utterance in the file")
     return out
+
+
+def write_kaldi_text(path: str | Path, transcripts: dict[str, str]) -> Path:
+    """Write ``utt_id text`` lines (text on one line, whitespace collapsed), atomically, in
+    the dict's order; what `read_kaldi_text` reads back.
+
+    Raises:
+        FormatError: an id that is empty or holds whitespace (it would not read back).
+    """
+    from avtool.io import atomic_write
+
+    for key in transcripts:
+        if not key or key.split() != [key]:
+            raise FormatError(f"{path}: utterance id {key!r} cannot go in a Kaldi text file "
+                              "(empty or with whitespace)")
+    with atomic_write(path, encoding="utf-8") as fh:
+        for key, text in transcripts.items():
+            fh.write(f"{key} {' '.join(text.split())}\n")
+    return Path(path)
 
 
 def read_aligned_lines(path: str | Path) -> dict[str, str]:

@@ -18,9 +18,26 @@ nearest-neighbour (same speaker) accuracy for the pair losses.
   an embedding layer, and a small binary classifier on a pair of those embeddings. The thesis
   leaves the combination and size open; ours feeds ``[|a−b|, a⊙b]`` to a 256-unit MLP with a
   2-way softmax. At test time the pair score is ``(cosine + P(same)) / 2``.
+
+Beyond the thesis (Chung et al., "In defence of metric learning for speaker recognition",
+Interspeech 2020, and its released trainer clovaai/voxceleb_trainer):
+
+* :class:`AAMSoftmaxHead` (``aamsoftmax``): additive *angular* margin (ArcFace, Deng et al.
+  2019), logits ``s·cos(θ_y + m)`` for the true class. Defaults m = 0.2, s = 30 (Chung et al.
+  2020 and the trainer's defaults for speakers; ArcFace's face-recognition values are m = 0.5,
+  s = 64). Past θ_y > π − m, where cos(θ + m) stops decreasing, the logit continues as
+  ``cos θ − m·sin m`` (ArcFace's "easy margin = False" form).
+* :class:`AngularPrototypicalLoss` (``angleproto``): in a P×K batch, each speaker's last
+  utterance is its query and the mean of its other K−1 utterances its prototype; logits are
+  ``w·cos(query_i, prototype_j) + b`` over the batch's speakers, with w and b learnt
+  (initialised 10 and −5, w kept positive), cross-entropy to the query's own prototype.
+* :class:`SoftmaxPrototypicalLoss` (``softmaxproto``): softmax cross-entropy over the training
+  speakers plus the angular prototypical loss, summed with equal weights.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -64,6 +81,75 @@ class AMSoftmaxHead(nn.Module):
     def forward(self, emb: torch.Tensor, labels: torch.Tensor):
         logits = self.logits(emb, labels)
         return F.cross_entropy(logits, labels), _accuracy(self.cosines(emb), labels)
+
+
+class AAMSoftmaxHead(AMSoftmaxHead):
+    """Additive angular margin softmax (ArcFace); see the module docstring."""
+
+    def __init__(self, dim: int, n_classes: int, margin: float = 0.2, scale: float = 30.0) -> None:
+        super().__init__(dim, n_classes, margin, scale)
+
+    def logits(self, emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        cos = self.cosines(emb)
+        m = self.margin
+        target = cos.gather(1, labels[:, None])
+        sin = (1.0 - target.pow(2)).clamp_min(1e-9).sqrt()
+        shifted = target * math.cos(m) - sin * math.sin(m)  # cos(θ + m)
+        shifted = torch.where(target > math.cos(math.pi - m), shifted, target - m * math.sin(m))
+        return self.scale * cos.scatter(1, labels[:, None], shifted)
+
+
+def prototype_logits(emb: torch.Tensor, labels: torch.Tensor
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cosines ``(S, S)`` between each batch speaker's query (its last item) and every
+    speaker's prototype (the mean of its other items), over the S speakers with >= 2 items;
+    the target of row i is i. Returns ``(cosines, number of speakers)``."""
+    speakers, inverse, counts = torch.unique(labels, return_inverse=True, return_counts=True)
+    position = torch.arange(len(labels), device=labels.device)
+    last = torch.full((len(speakers),), -1, dtype=torch.long, device=labels.device)
+    last = last.scatter_reduce(0, inverse, position, reduce="amax")
+    keep = counts >= 2
+    if int(keep.sum()) < 2:
+        raise ValueError("the prototypical loss needs two speakers with two utterances each "
+                         "in a batch (use --utts-per-speaker of at least 2)")
+    is_query = torch.zeros(len(labels), dtype=torch.bool, device=labels.device)
+    is_query[last] = True
+    support = emb.masked_fill(is_query[:, None], 0.0)
+    sums = torch.zeros(len(speakers), emb.shape[1], dtype=emb.dtype, device=emb.device)
+    sums = sums.index_add(0, inverse, support)
+    prototypes = sums[keep] / (counts[keep] - 1).to(emb.dtype)[:, None]
+    queries = emb[last[keep]]
+    cos = F.linear(F.normalize(queries, dim=1), F.normalize(prototypes, dim=1))
+    return cos, cos.shape[0]
+
+
+class AngularPrototypicalLoss(nn.Module):
+    """Angular prototypical loss (Chung et al. 2020); see the module docstring."""
+
+    def __init__(self, init_w: float = 10.0, init_b: float = -5.0) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(float(init_w)))
+        self.b = nn.Parameter(torch.tensor(float(init_b)))
+
+    def forward(self, emb: torch.Tensor, labels: torch.Tensor):
+        cos, n = prototype_logits(emb, labels)
+        logits = self.w.clamp_min(1e-6) * cos + self.b
+        target = torch.arange(n, device=emb.device)
+        return F.cross_entropy(logits, target), _accuracy(logits.detach(), target)
+
+
+class SoftmaxPrototypicalLoss(nn.Module):
+    """Softmax over the training speakers + angular prototypical loss."""
+
+    def __init__(self, dim: int, n_classes: int) -> None:
+        super().__init__()
+        self.softmax = SoftmaxHead(dim, n_classes)
+        self.prototypical = AngularPrototypicalLoss()
+
+    def forward(self, emb: torch.Tensor, labels: torch.Tensor):
+        ce, acc = self.softmax(emb, labels)
+        proto, _ = self.prototypical(emb, labels)
+        return ce + proto, acc
 
 
 def pair_distances(emb: torch.Tensor) -> torch.Tensor:

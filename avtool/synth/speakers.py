@@ -10,6 +10,15 @@ change of -12 to +6 dB.
 Speakers come in groups of two or three sharing language and gender (so an "H"-like list has
 negatives for every anchor). About a quarter of the speakers (at least two) form the test split.
 
+``variety="wide"`` (``--variety wide``; for training corpora of hundreds of voices) draws from
+more of everything so that a network must learn speaker identity rather than a dozen voice
+presets: 28 languages/accents, 12 + 36 named espeak-ng variants, pitch 5 to 95 and rate 110 to
+220, and two per-speaker timbre changes applied to every utterance of the speaker before the
+nuisance: a formant/vocal-tract scale (all frequencies x0.88 to x1.14, by resampling, which also
+scales f0 and duration) and a fixed spectral envelope (three +-6 dB bumps between 200 and 5000
+Hz). ``classic`` (the default) is the corpus above, unchanged, and its files do not depend on
+this option's existence.
+
 Output under ``out``::
 
     wav/idNNNNN/<video-id>/NNNNN.wav   16 kHz mono PCM16, one to three utterances per video
@@ -41,6 +50,20 @@ SAMPLE_RATE = 16_000
 LANGUAGES = ("en", "en-us", "en-gb-scotland", "en-029", "en-gb-x-rp", "hi", "mr", "de", "fr",
              "es")
 VARIANTS = {"m": tuple(f"m{i}" for i in range(1, 8)), "f": tuple(f"f{i}" for i in range(1, 6))}
+VARIETIES = ("classic", "wide")
+WIDE_LANGUAGES = LANGUAGES + ("it", "pt", "nl", "pl", "sv", "ru", "cs", "fi", "tr", "id", "vi",
+                              "sw", "en-us-nyc", "da", "ro", "hu", "el", "ca")
+# Named espeak-ng variants (voices/!v); the gender is by the variant's name and sound.
+WIDE_VARIANTS = {
+    "m": VARIANTS["m"] + ("m8", "adam", "Alex", "Andy", "Denis", "edward", "iven", "john", "max",
+                          "michel", "norbert", "quincy", "rob", "robert", "travis", "victor",
+                          "zac", "boris", "caleb", "david", "ian", "paul", "pablo", "Lee",
+                          "Mike", "Hugo", "Gene", "grandpa", "benjamin"),
+    "f": VARIANTS["f"] + ("Alicia", "Annie", "anika", "aunty", "belinda", "grandma", "linda",
+                          "shelby", "steph", "Andrea"),
+}
+FORMANT_RANGE = (0.88, 1.14)
+EQ_BUMPS, EQ_DB, EQ_BAND_HZ = 3, 6.0, (200.0, 5000.0)
 MIN_SPEECH_S, MAX_SPEECH_S = 2.0, 8.0
 WORDS = (
     "time year people way day man thing woman life child world school state family student "
@@ -74,6 +97,8 @@ class SpeakerSpec:
     pitch: int
     rate: int
     split: str
+    formant: float = 1.0  # frequency scale of the speaker's timbre (wide variety)
+    eq_seed: int = -1     # seed of the speaker's spectral envelope; -1: none (classic)
 
 
 @dataclass(frozen=True)
@@ -99,26 +124,37 @@ class SynthSpeakersResult:
                 "speakers": [asdict(s) for s in self.speakers]}
 
 
-def make_speakers(n: int, seed: int) -> list[SpeakerSpec]:
+def make_speakers(n: int, seed: int, variety: str = "classic") -> list[SpeakerSpec]:
     """``n`` speaker voices in groups of 2 (or 3) sharing language and gender."""
-    rng = np.random.default_rng([seed, 0])
+    if variety not in VARIETIES:
+        raise ConfigError(f"--variety {variety!r}: choose {' or '.join(VARIETIES)}")
+    wide = variety == "wide"
+    rng = np.random.default_rng([seed, 0] if not wide else [seed, 0, 1])
+    languages, variant_sets = (WIDE_LANGUAGES, WIDE_VARIANTS) if wide else (LANGUAGES, VARIANTS)
+    pitches, rates = ((5, 96), (110, 221)) if wide else ((20, 81), (130, 191))
     n_groups = max(1, n // 2)
     sizes = [2] * n_groups
     sizes[-1] += n - 2 * n_groups
-    combos = [(lang, g) for lang in LANGUAGES for g in ("m", "f")]
+    combos = [(lang, g) for lang in languages for g in ("m", "f")]
     order = rng.permutation(len(combos))
-    specs: list[tuple[str, str, str, int, int]] = []
+    specs: list[tuple[str, str, str, int, int, float, int]] = []
     for group, size in enumerate(sizes):
         language, gender = combos[order[group % len(combos)]]
-        variants = rng.permutation(VARIANTS[gender])
+        variants = rng.permutation(variant_sets[gender])
         for member in range(size):
-            specs.append((language, str(variants[member % len(variants)]), gender,
-                          int(rng.integers(20, 81)), int(rng.integers(130, 191))))
+            voice = (language, str(variants[member % len(variants)]), gender,
+                     int(rng.integers(*pitches)), int(rng.integers(*rates)))
+            timbre = (1.0, -1)
+            if wide:
+                low, high = np.log(FORMANT_RANGE)
+                timbre = (round(float(np.exp(rng.uniform(low, high))), 4),
+                          int(rng.integers(0, 2**31)))
+            specs.append(voice + timbre)
     n_test = max(2, int(round(0.25 * n)))
     test = set(rng.permutation(n)[:n_test].tolist())
     return [SpeakerSpec(f"id{10001 + i}", lang, var, g, pitch, rate,
-                        "test" if i in test else "dev")
-            for i, (lang, var, g, pitch, rate) in enumerate(specs)]
+                        "test" if i in test else "dev", formant, eq)
+            for i, (lang, var, g, pitch, rate, formant, eq) in enumerate(specs)]
 
 
 def _video_id(rng: np.random.Generator) -> str:
@@ -175,6 +211,29 @@ def telephone(x: np.ndarray, low: float = 300.0, high: float = 3400.0) -> np.nda
     gain = np.clip((f - (low - edge)) / edge, 0, 1) * np.clip(((high + edge) - f) / edge, 0, 1)
     gain = 0.5 - 0.5 * np.cos(np.pi * gain)
     return np.fft.irfft(spec * gain, len(x))
+
+
+def spectral_envelope(n_bins: int, eq_seed: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A speaker's fixed timbre: gains for ``n_bins`` rfft bins: ``EQ_BUMPS`` Gaussian bumps (in
+    log frequency) of up to +-``EQ_DB`` dB centred between the ``EQ_BAND_HZ`` edges."""
+    rng = np.random.default_rng([eq_seed, 7])
+    f = np.linspace(0.0, sample_rate / 2, n_bins)
+    logf = np.log(np.maximum(f, 20.0))
+    db = np.zeros(n_bins)
+    for _ in range(EQ_BUMPS):
+        centre = rng.uniform(*np.log(EQ_BAND_HZ))
+        width = rng.uniform(0.15, 0.45)
+        db += rng.uniform(-EQ_DB, EQ_DB) * np.exp(-0.5 * ((logf - centre) / width) ** 2)
+    return 10.0 ** (db / 20.0)
+
+
+def apply_timbre(speech: np.ndarray, spk: SpeakerSpec) -> np.ndarray:
+    """The speaker's spectral envelope (wide variety); speech unchanged when it has none."""
+    if spk.eq_seed < 0:
+        return speech
+    spec = np.fft.rfft(speech.astype(np.float64))
+    return np.fft.irfft(spec * spectral_envelope(len(spec), spk.eq_seed), len(speech)).astype(
+        np.float32)
 
 
 def apply_nuisance(speech: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
@@ -280,6 +339,14 @@ def _to_16k(audio: np.ndarray, rate: int) -> np.ndarray:
         return _RESAMPLERS[rate](torch.from_numpy(np.ascontiguousarray(audio))).numpy()
 
 
+def played_rate(formant: float) -> int:
+    """The rate the engine's samples are played at for a formant scale: every frequency
+    (formants and f0) x ``formant``, duration / ``formant``. A multiple of 50 Hz, as the
+    engine's 22,050 Hz is, so the resampling kernel to 16 kHz stays small (its size grows with
+    16000 / gcd(rate, 16000))."""
+    return int(round(ENGINE_RATE * formant / 50.0)) * 50
+
+
 def render_utterance(spk: SpeakerSpec, utt: UtteranceSpec) -> tuple[np.ndarray, dict]:
     """Speech of a random word sequence lasting 2 to 8 s, then nuisance."""
     rng = np.random.default_rng(list(utt.seed))
@@ -293,7 +360,7 @@ def render_utterance(spk: SpeakerSpec, utt: UtteranceSpec) -> tuple[np.ndarray, 
             break
         n_words = int(np.clip(round(n_words * target / max(seconds, 0.1)), 1, len(words)))
     words = words[:n_words]
-    speech = _to_16k(native, ENGINE_RATE)
+    speech = apply_timbre(_to_16k(native, played_rate(spk.formant)), spk)
     audio, info = apply_nuisance(speech, rng)
     return audio, {"text": " ".join(words), "speech_s": round(len(speech) / SAMPLE_RATE, 3),
                    **info}
@@ -331,7 +398,9 @@ def _render_all(jobs, workers: int, progress):
     import multiprocessing as mp
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["numpy", "torch", "torchaudio", "soundfile",
+    # "__main__": the server imports the caller's main module once; otherwise every per-speaker
+    # child re-runs it (for the `avtool` script: the whole CLI, about a second per speaker).
+    ctx.set_forkserver_preload(["__main__", "numpy", "torch", "torchaudio", "soundfile",
                                 "avtool.synth.speakers"])
     with ctx.Pool(min(workers, len(jobs)), initializer=_init_worker,
                   maxtasksperchild=1) as pool:
@@ -342,14 +411,18 @@ def _render_all(jobs, workers: int, progress):
 
 
 def synth_speakers(out: str | Path, speakers: int = 20, utterances: int = 10, seed: int = 0,
-                   workers: int | None = None, progress=None) -> SynthSpeakersResult:
+                   workers: int | None = None, progress=None,
+                   variety: str = "classic") -> SynthSpeakersResult:
     """Write the corpus described in the module docstring into ``out`` (a new directory).
 
     Files appear only when the whole corpus is done (written to a temporary folder beside
     ``out``, then renamed). ``workers`` processes render speakers (default: CPU count).
 
+    ``variety``: ``classic`` or ``wide`` (see the module docstring).
+
     Raises:
-        ConfigError: fewer than 2 speakers or 2 utterances, or ``out`` exists and is not empty.
+        ConfigError: fewer than 2 speakers or 2 utterances, ``out`` exists and is not empty,
+            or an unknown ``variety``.
     """
     import shutil
     import tempfile
@@ -360,7 +433,7 @@ def synth_speakers(out: str | Path, speakers: int = 20, utterances: int = 10, se
                           f"utterances, non-targets two speakers), got {speakers} and {utterances}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"{out}: exists and is not an empty directory; choose another --out")
-    specs = make_speakers(speakers, seed)
+    specs = make_speakers(speakers, seed, variety)
     utts = plan_utterances(specs, utterances, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
@@ -387,12 +460,14 @@ def synth_speakers(out: str | Path, speakers: int = 20, utterances: int = 10, se
 
 
 def _write_metadata(root: Path, specs, utts, rendered) -> None:
+    wide = any(s.eq_seed >= 0 for s in specs)  # timbre columns only for the wide variety
     with open(root / "meta.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["speaker", "language", "variant", "gender", "split", "pitch", "rate"])
+        writer.writerow(["speaker", "language", "variant", "gender", "split", "pitch", "rate"]
+                        + (["formant", "eq_seed"] if wide else []))
         for s in specs:
             writer.writerow([s.speaker, s.language, s.variant, s.gender, s.split, s.pitch,
-                             s.rate])
+                             s.rate] + ([s.formant, s.eq_seed] if wide else []))
     with open(root / "vox1_meta.csv", "w", newline="") as fh:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
         writer.writerow(["VoxCeleb1 ID", "VGGFace1 ID", "Gender", "Nationality", "Set"])

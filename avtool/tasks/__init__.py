@@ -4,7 +4,7 @@ Adding a task is one folder, ``avtool/tasks/<folder>/``, and one line in `TASKS`
 (README, "Adding a task"). Its commands, if any, live in ``avtool/tasks/<folder>/cli``
 (a module or package with a ``COMMANDS`` list the CLI mounts); ``avtool train <name>`` is
 built from its ``Options``. Folders without a `TASKS` line hold what needs no training
-(curate) or evaluation from files until their models arrive (grounding, retrieval).
+(curate).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ TASKS: dict[str, str] = {
     "avvp-pretrain": "avtool.tasks.avvp.pretrain:AvvpPretrainTask",
     "transcribe": "avtool.tasks.transcribe.task:AvatarTask",
     "dialog": "avtool.tasks.dialog.task:DialogTask",
+    "retrieval": "avtool.tasks.retrieval.task:RetrievalTask",
+    "grounding": "avtool.tasks.grounding.task:GroundingTask",
+    "active-speaker": "avtool.tasks.active_speaker.task:ActiveSpeakerTask",
 }
 
 

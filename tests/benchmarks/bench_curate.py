@@ -34,13 +34,15 @@ def stages(video: Path, config, references) -> list[tuple[str, float]]:
 
     from avtool.media.audio import read_audio
     from avtool.media.video import read_frames
+    from avtool.tasks.active_speaker.predictor import load_sync_model
     from avtool.tasks.curate import active_speaker as asd
     from avtool.tasks.curate.face_detection import face_detector
-    from avtool.tasks.curate.face_verification import FaceVerifier
+    from avtool.tasks.curate.face_verification import face_verifier
     from avtool.tasks.curate.shots import ShotDetector
     from avtool.tasks.curate.speech import speech_span
+    from avtool.tasks.curate.sync_net import syncnet_scores
     from avtool.tasks.curate.tracking import track_faces
-    from avtool.tasks.curate.video import sample_frames, speaker_embedding
+    from avtool.tasks.curate.video import models, sample_frames, speaker_embedding
 
     out = []
     t = cpu()
@@ -61,15 +63,23 @@ def stages(video: Path, config, references) -> list[tuple[str, float]]:
     t = cpu()
     tracks, _ = track_faces(detections, ranges, config.track)
     out.append(("tracking (IoU, interpolation, smoothing)", cpu() - t))
+    mouths = [np.stack([asd.mouth_region(frames[k], track.box(k)) for k in track.frames])
+              for track in tracks]
+    lite = dataclasses.replace(config.asd, backend="synclite")
     t = cpu()
     loud = asd.audio_loudness(wav, len(frames), config.fps, sr)
-    scores = []
-    for track in tracks:
-        mouth = np.stack([asd.mouth_region(frames[k], track.box(k)) for k in track.frames])
-        scores.append(asd.sync_score(asd.mouth_openness(mouth), loud, track.first, config.asd))
-    segments, _ = asd.speaking_segments(tracks, scores, len(frames), config.asd)
+    scores = [asd.sync_score(asd.mouth_openness(m), loud, track.first, lite)
+              for track, m in zip(tracks, mouths, strict=True)]
+    asd.speaking_segments(tracks, scores, len(frames), lite)
     out.append(("active speaker (SyncLite)", cpu() - t))
-    verifier = FaceVerifier(config.facever)
+    net = models(config)["sync"] or load_sync_model()  # loaded outside the timing
+    net_asd = dataclasses.replace(config.asd, backend="syncnet")
+    t = cpu()
+    scores = syncnet_scores(net, mouths, [tr.first for tr in tracks], wav, sr, len(frames),
+                            net_asd)
+    segments, _ = asd.speaking_segments(tracks, scores, len(frames), net_asd)
+    out.append(("active speaker (SyncNet network, MFCCs included)", cpu() - t))
+    verifier = face_verifier(config.facever)
     t = cpu()
     for i in {i for i, _, _ in segments}:
         descriptors = np.stack([verifier.describe(frames[k], tracks[i].box(k))

@@ -10,4 +10,13 @@ app = typer.Typer(
 )
 
 # One import per corpus; each module adds its command to `app`.
-from avtool.cli.synth import avspeech, avvp, dialogs, media, speakers, talking_heads  # noqa: E402,F401
+from avtool.cli.synth import (  # noqa: E402,F401
+    avspeech,
+    avvp,
+    captions,
+    dialogs,
+    media,
+    retrieval,
+    speakers,
+    talking_heads,
+)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import typer
+
 from avtool.cli.options import JsonOpt, SeedOpt, WorkersOpt, number_option, output_path
 from avtool.cli.synth import app
 from avtool.config import Range
@@ -22,6 +24,13 @@ def speakers(
         int, number_option("--utterances", kind=int, valid=Range(2, 99_999),
                            help="Utterances per speaker.")
     ] = 10,
+    variety: Annotated[
+        str, typer.Option("--variety",
+                          help="classic: 10 languages, variants m1-m7/f1-f5, pitch 20-80, rate "
+                               "130-190 (the thesis-table corpus). wide: for training hundreds "
+                               "of voices: 28 languages, 58 variants, pitch 5-95, rate 110-220, "
+                               "per-speaker formant scale and spectral envelope.")
+    ] = "classic",
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,  # type: ignore[assignment]
     as_json: JsonOpt = False,
@@ -31,6 +40,8 @@ def speakers(
     Each speaker is a fixed voice (language or accent, variant m1..m7/f1..f5, pitch, rate); each utterance a different random text of 2 to 8 s. Writes wav/idNNNNN/<video>/NNNNN.wav (16 kHz mono), meta.csv, vox1_meta.csv, utterances.csv and VoxCeleb-format trial lists trials_o.txt (test-split speakers), trials_e.txt (all speakers), trials_h.txt (non-targets of the same language and gender). Deterministic from --seed; --workers defaults to the number of CPUs.
 
     Example: avtool synth speakers --out corpus --speakers 20 --utterances 10 --seed 0
+
+    Training corpus: avtool synth speakers --out train --speakers 400 --utterances 8 --variety wide
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
@@ -41,7 +52,7 @@ def speakers(
                   MofNCompleteColumn(), console=console.stderr, transient=True) as bar:
         task = bar.add_task("utterances", total=n_speakers * n_utterances)
         result = synth_speakers(out, n_speakers, n_utterances, seed, workers,
-                                progress=lambda n: bar.advance(task, n))
+                                progress=lambda n: bar.advance(task, n), variety=variety)
     if as_json:
         console.print_json(result.to_dict())
         return

@@ -21,6 +21,9 @@ voice finds no confident shift); then every window whose confidence reaches ``th
 speaks, all its frames (the issue's "windows of 25 frames above the threshold"). Runs
 shorter than ``min_frames`` are dropped, and frames where two tracks
 speak at once are ambiguous and dropped from both (`speaking_segments`).
+
+``syncnet`` (`avtool.tasks.curate.sync_net`) gives the same three outputs from the trained
+network and goes through the same decisions with its own two thresholds.
 """
 
 from __future__ import annotations
@@ -138,12 +141,13 @@ def speaking_segments(tracks, scores: list[SyncScore], n_frames: int, config: As
     A frame where two tracks both speak belongs to neither (ambiguous)."""
     speaking = np.zeros((len(tracks), n_frames), bool)
     rejected: list[dict] = []
+    track_threshold, threshold = config.thresholds()
     for i, (track, score) in enumerate(zip(tracks, scores, strict=True)):
-        above = score.frame_confidence >= config.threshold
+        above = score.frame_confidence >= threshold
         why = (f"out of sync: AV offset {score.offset:+d} frames (dubbed?)"
                if abs(score.offset) > config.max_offset else
                f"not speaking: sync confidence {score.confidence:.2f} < "
-               f"{config.track_threshold}" if score.confidence < config.track_threshold
+               f"{track_threshold}" if score.confidence < track_threshold
                else None)
         if why:
             rejected.append({"track": i, "first": track.first, "last": track.last,

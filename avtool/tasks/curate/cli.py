@@ -36,6 +36,11 @@ def curate(
     detect_every: Annotated[int | None, number_option(
         "--detect-every", kind=int, valid=Range(1, 25), help="Detect faces on every k-th "
         "frame and interpolate (speed; default 1: every frame, as the thesis).")] = None,
+    asd: Annotated[str | None, typer.Option(
+        "--asd", help="Active speaker backend: syncnet (the SyncNet-architecture network "
+        "shipped in the package, trained with avtool train active-speaker; \\[asd] model "
+        "= RUN_DIR for your own) or synclite (weight-free correlation). Default: \\[asd] "
+        "backend of --config, else syncnet.")] = None,
     report: Annotated[bool, typer.Option(
         "--report", help="Write OUT/report.html (review page), report.png and report.json."
     )] = False,
@@ -52,7 +57,7 @@ def curate(
 ) -> None:
     """Curate a speaker dataset from videos, as the VoxCeleb pipeline (Nagrani thesis §2.4).
 
-    Stages, each a setting of --config: decoding at 25 fps / 16 kHz; shots with scenedetect's ContentDetector (the public SyncNet pipeline's default; \\[shots] detector = "histogram" is the thesis's colour-histogram reading); faces with dlib's HOG detector (the thesis's VoxCeleb1 detector; dlib-cnn and scrfd as options); IoU tracks with the public SyncNet pipeline's defaults (IoU > 0.5, 25 missed frames, tracks of 100 frames, faces of 100 px); active speaker verification with SyncLite (how open the mouth looks against audio energy, SyncNet's offset and confidences, decided on 25-frame windows as the thesis); face verification with dlib's 128-d descriptor against the reference photos (Euclidean; the thesis's cosine with \\[facever] metric = "cosine"); speech trimming with silero-vad (the thesis used none: \\[speech] vad = "none"); duplicates by identical audio or GE2E distance < 0.25. Thresholds are calibrated for precision 1.0 (see the README).
+    Stages, each a setting of --config: decoding at 25 fps / 16 kHz; shots with scenedetect's ContentDetector (the public SyncNet pipeline's default; \\[shots] detector = "histogram" is the thesis's colour-histogram reading); faces with dlib's HOG detector (the thesis's VoxCeleb1 detector; dlib-cnn and scrfd as options); IoU tracks with the public SyncNet pipeline's defaults (IoU > 0.5, 25 missed frames, tracks of 100 frames, faces of 100 px); active speaker verification with a SyncNet-architecture network shipped in the package (offset and confidences as SyncNet, decided on 25-frame windows as the thesis; --asd synclite: a weight-free correlation of how open the mouth looks with audio energy); face verification with dlib's 128-d descriptor against the reference photos (Euclidean; the thesis's cosine with \\[facever] metric = "cosine"); speech trimming with silero-vad (the thesis used none: \\[speech] vad = "none"); duplicates by identical audio or GE2E distance < 0.25. Thresholds are calibrated for precision 1.0 (see the README).
 
     Writes OUT/wav/<id>/<video>/<nnnnn>.wav (16 kHz mono), OUT/txt/... (VoxCeleb2 face-track header and per-frame boxes), OUT/meta.csv (vox1_meta) and OUT/segments.csv (every candidate and its fate), which extract-features and train speaker read as they are. A rerun skips finished videos. Bad videos are listed at the end (exit status 1); --strict stops at the first.
 
@@ -69,12 +74,14 @@ def curate(
     from avtool.tasks.curate.run import curate as run_curate
 
     settings = load_config(config)
-    face = {k: v for k, v in (("detector", face_detector), ("every", detect_every))
-            if v is not None}
-    if face:
-        merged = {**dataclasses.asdict(settings.face), **face}
-        settings = config_from_mapping({**dataclasses.asdict(settings), "face": merged},
-                                       "command line")
+    given = {"face": {k: v for k, v in (("detector", face_detector), ("every", detect_every))
+                      if v is not None},
+             "asd": {"backend": asd} if asd is not None else {}}
+    for section, values in given.items():
+        if values:
+            merged = {**dataclasses.asdict(getattr(settings, section)), **values}
+            settings = config_from_mapping({**dataclasses.asdict(settings), section: merged},
+                                           "command line")
     truth_data = None
     if truth is not None:
         try:

@@ -25,6 +25,15 @@ from avtool.errors import ConfigError
 # prints each candidate's score by ground truth; the ranges quoted below come from it.
 
 
+ASD_BACKENDS = ("syncnet", "synclite")
+# syncnet thresholds, calibrated with the command above plus --asd syncnet (the shipped
+# network): in-sync tracks scored 0.107-0.322 at offset 0 (every one); still faces
+# (voice-over, silent listeners) 0.006-0.078, all at offsets of 4-15 frames; dubbed tracks
+# 0.21-0.28 at offset 15 (max_offset rejects them). Window peaks of in-sync tracks >= 0.10.
+NET_TRACK_THRESHOLD = 0.09
+NET_THRESHOLD = 0.05
+
+
 @dataclass(frozen=True)
 class ShotConfig:
     # "content": scenedetect ContentDetector (HSV deltas; what the public SyncNet pipeline
@@ -65,9 +74,14 @@ class TrackConfig:  # the public SyncNet pipeline's track_shot defaults [C]
 
 @dataclass(frozen=True)
 class AsdConfig:
-    # "synclite": weight-free correlation of how open the mouth looks with audio energy,
-    # SyncNet-shaped outputs (offset, confidence, per-frame confidence).
-    backend: str = "synclite"
+    # "syncnet" (default): the SyncNet-architecture network of `avtool train active-speaker`
+    # (`model`; "" = the one shipped in the package), SyncNet's offset and confidences, the
+    # frame confidences averaged over `window`-frame windows; as good as SyncLite on the
+    # held-out table (both P = R = 1) and it finds the exact offset of every in-sync track
+    # (SyncLite is often a frame off). "synclite": weight-free correlation of how open the
+    # mouth looks with audio energy, the same three outputs.
+    backend: str = "syncnet"
+    model: str = ""  # syncnet: a run folder or checkpoint of `avtool train active-speaker`
     window: int = field(default=25, metadata=ranged(min=5))  # thesis: 25-frame window
     vshift: int = field(default=15, metadata=ranged(min=1))  # [C] run_syncnet.py: +-0.6 s
     median_kernel: int = field(default=9, metadata=ranged(min=1))  # [C] frame-wise conf
@@ -81,9 +95,19 @@ class AsdConfig:
     threshold: float = field(default=0.5, metadata=ranged(min=0))
     max_offset: int = field(default=2, metadata=ranged(min=0))  # frames; larger = dubbed
     min_frames: int = field(default=25, metadata=ranged(min=1))  # shortest speaking run
+    # The same two thresholds for "syncnet" (its confidences are distance contrasts, on
+    # another scale), calibrated likewise: see `net_thresholds` below.
+    net_track_threshold: float = field(default=NET_TRACK_THRESHOLD, metadata=ranged(min=0))
+    net_threshold: float = field(default=NET_THRESHOLD, metadata=ranged(min=0))
 
     def check(self) -> None:
-        _choice("asd.backend", self.backend, ("synclite",))
+        _choice("asd.backend", self.backend, ASD_BACKENDS)
+
+    def thresholds(self) -> tuple[float, float]:
+        """(track confidence, window confidence) thresholds of the chosen backend."""
+        if self.backend == "syncnet":
+            return self.net_track_threshold, self.net_threshold
+        return self.track_threshold, self.threshold
 
 
 @dataclass(frozen=True)
@@ -98,10 +122,21 @@ class FaceVerifyConfig:
     metric: str = "euclidean"
     threshold: float = field(default=0.45, metadata=ranged(min=0))
     samples: int = field(default=3, metadata=ranged(1, 50))  # frames described per track
+    # "arcface": insightface's ArcFace from `model_dir` (w600k_r50.onnx of buffalo_l, or
+    # glintr100.onnx / w600k_mbf.onnx; never fetched), always cosine against
+    # `arcface_threshold`. NOT calibrated here (no ArcFace model can be had offline): 0.5 is a
+    # conservative cosine for w600k_r50 (same person usually above, others well below 0.3);
+    # recalibrate with the table's --scores on your data.
+    model_dir: str = ""
+    arcface_threshold: float = field(default=0.5, metadata=ranged(-1, 1))
 
     def check(self) -> None:
-        _choice("facever.backend", self.backend, ("dlib",))
+        _choice("facever.backend", self.backend, ("dlib", "arcface"))
         _choice("facever.metric", self.metric, ("euclidean", "cosine"))
+        if self.backend == "arcface" and not self.model_dir:
+            raise ConfigError("facever.backend arcface needs facever.model_dir: a folder "
+                              "holding insightface's w600k_r50.onnx (avtool downloads no "
+                              "model)")
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,15 @@ def _count_duplicate_groups(truth: dict, rows: list[dict], counts: dict) -> None
         counts["duplicates"].add([True] * removed, [removed >= 1] if reached == 2 else [])
 
 
+def track_truth(track: dict, video: dict) -> tuple[str | None, bool]:
+    """(the person whose face a track follows, whether that face speaks in sync in its
+    shot) by a video's truth; `track` has ``first``, ``last`` and ``mean_box``."""
+    person = _track_person(track, _shot_of(track["first"], video))
+    shot = _shot_index(track["first"], video)
+    return person, any(person is not None and person in s["in_sync"]
+                       for s in video["speech"] if s["shot"] == shot)
+
+
 def _shot_index(frame: int, video: dict) -> int:
     return next(i for i, s in enumerate(video["shots"])
                 if s["start_frame"] <= frame < s["end_frame"])

@@ -29,7 +29,7 @@ def low_confidence(row: dict, config: CurateConfig) -> bool:
     fv, asd = float(row["fv_score"]), float(row["asd_conf"])
     near_face = (fv > config.facever.threshold - 0.05 if config.facever.metric == "euclidean"
                  else fv < config.facever.threshold + 0.05)
-    return asd < config.asd.threshold * 1.25 or near_face
+    return asd < config.asd.thresholds()[1] * 1.25 or near_face
 
 
 def plot_run(path: Path, results: list[dict], rows: list[dict], metrics: dict | None,

@@ -1,6 +1,8 @@
 """`make table-curate`: the pipeline on a held-out synthetic corpus, precision and recall
-per stage beside the thesis's Table 2.5 operating points (other data), and with
-``--scores`` the score of every candidate by ground truth (how the thresholds in
+per stage beside the thesis's Table 2.5 operating points (other data), once per active
+speaker backend (the SyncNet-architecture network and SyncLite, on the same face tracks:
+detection and tracking are deterministic, and the table checks it), and with ``--scores``
+the score of every candidate by ground truth (how the thresholds in
 `avtool.tasks.curate.config` were calibrated).
 
     python -m avtool.tasks.curate.table --workdir build/table-curate [--pois 3 --seed 2]
@@ -14,9 +16,12 @@ import argparse
 import json
 from pathlib import Path
 
+from avtool.tasks.curate.config import ASD_BACKENDS
+
 
 def calibration_scores(truth: dict, results: list[dict], rows: list[dict]) -> dict:
-    """Scores by ground truth: ASD confidence of tracks (in sync or not, with |offset|),
+    """Scores by ground truth: ASD confidence of tracks (in sync or not: (confidence,
+    offset, peak window confidence)),
     face scores of verified tracks (POI or not), dedup distances (copies or not)."""
     import numpy as np
 
@@ -33,7 +38,7 @@ def calibration_scores(truth: dict, results: list[dict], rows: list[dict]) -> di
             shot = _shot_index(t["first"], video)
             sync = any(person in s["in_sync"] for s in video["speech"] if s["shot"] == shot)
             asd["in_sync" if sync else "not_in_sync"].append(
-                (round(t["asd_conf"], 3), t["asd_offset"]))
+                (round(t["asd_conf"], 3), t["asd_offset"], t.get("asd_peak")))
             for seg in result["kept"] + [r for r in result["rejected"] if "fv_score" in r]:
                 if seg["track"] == i:
                     face["poi" if person == result["poi"] else "other"].append(seg["fv_score"])
@@ -56,48 +61,80 @@ def calibration_scores(truth: dict, results: list[dict], rows: list[dict]) -> di
             "dedup_distance": {"copies": sorted(copies), "different": sorted(different)}}
 
 
+def same_tracks(a: list[dict], b: list[dict]) -> bool:
+    """Both runs found the same face tracks in every video (so their ASD columns compare
+    the two backends on the same tracks)."""
+    def tracks(results):
+        return {r["video"]: [(t["first"], t["last"], t["mean_box"]) for t in r["tracks"]]
+                for r in results}
+    return tracks(a) == tracks(b)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("build/table-curate"))
     parser.add_argument("--pois", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--asd", choices=ASD_BACKENDS, action="append",
+                        help="backends to run (default: both, the default one first)")
     parser.add_argument("--scores", action="store_true", help="print calibration scores")
     args = parser.parse_args(argv)
 
+    import dataclasses
+
     from avtool.console import print_table
     from avtool.synth.talking_faces import TalkingHeadsConfig, synth_talking_heads
-    from avtool.tasks.curate.config import load_config
+    from avtool.tasks.curate.config import AsdConfig, load_config
     from avtool.tasks.curate.report import write_report
     from avtool.tasks.curate.run import curate
 
     corpus = args.workdir / "corpus"
     truth = synth_talking_heads(corpus, TalkingHeadsConfig(pois=args.pois, seed=args.seed,
                                                            bad_video=False), args.workers)
-    config = load_config(corpus / "curate.toml")
-    summary = curate(corpus / "speakers.csv", corpus / "videos", args.workdir / "out", config,
-                     workers=args.workers)
-    metrics = write_report(args.workdir / "out", summary.results, summary.rows, config, truth)
+    base = load_config(corpus / "curate.toml")
+    default = AsdConfig().backend
+    backends = args.asd or [default] + [b for b in ASD_BACKENDS if b != default]
+    runs = {}
+    for backend in backends:
+        config = dataclasses.replace(base, asd=dataclasses.replace(base.asd, backend=backend))
+        out_dir = args.workdir / f"out-{backend}"
+        summary = curate(corpus / "speakers.csv", corpus / "videos", out_dir, config,
+                         workers=args.workers)
+        runs[backend] = (summary, write_report(out_dir, summary.results, summary.rows,
+                                               config, truth))
 
     def fmt(v):
         return "-" if v is None else f"{v:.3f}"
 
-    print_table([[stage, fmt(m["precision"]), fmt(m["recall"]), m["predicted"], m["true"],
-                  fmt(m.get("thesis", {}).get("precision")),
-                  fmt(m.get("thesis", {}).get("recall"))] for stage, m in metrics.items()],
-                ["stage", "P (ours)", "R (ours)", "predicted", "true",
-                 "P (thesis, VoxCeleb1)", "R (thesis, VoxCeleb1)"],
+    first = runs[backends[0]][1]
+    rows = []
+    for stage, m in first.items():
+        row = [stage, m["true"]]
+        for backend in backends:
+            got = runs[backend][1][stage]
+            row += [fmt(got["precision"]), fmt(got["recall"])]
+        row += [fmt(m.get("thesis", {}).get("precision")), fmt(m.get("thesis", {}).get("recall"))]
+        rows.append(row)
+    summary = runs[backends[0]][0]
+    shared = all(same_tracks(summary.results, runs[b][0].results) for b in backends)
+    print_table(rows, ["stage", "true", *(f"{c} ({b})" for b in backends for c in ("P", "R")),
+                       "P (thesis, VoxCeleb1)", "R (thesis, VoxCeleb1)"],
                 title=f"avtool curate on a synthetic corpus ({args.pois} POIs, seed "
                       f"{args.seed}, {summary.videos} videos, {summary.video_seconds:.0f} s); "
-                      "thesis Table 2.5 columns are other data (Columbia, VGGFace)")
-    out = {"metrics": metrics, "videos": summary.videos,
-           "video_seconds": round(summary.video_seconds, 2),
-           "wall_seconds": round(summary.wall_seconds, 2)}
+                      f"ASD by {' vs '.join(backends)} on "
+                      f"{'the same' if shared else 'DIFFERENT'} tracks; thesis Table 2.5 "
+                      "columns are other data (Columbia, VGGFace)")
+    out = {"metrics": {b: runs[b][1] for b in backends}, "same_tracks": shared,
+           "videos": summary.videos, "video_seconds": round(summary.video_seconds, 2),
+           "wall_seconds": {b: round(runs[b][0].wall_seconds, 2) for b in backends}}
     if args.scores:
-        out["scores"] = calibration_scores(truth, summary.results, summary.rows)
-        for name, groups in out["scores"].items():
-            for group, values in groups.items():
-                print(f"{name} {group}: {json.dumps(sorted(values))}")
+        out["scores"] = {b: calibration_scores(truth, runs[b][0].results, runs[b][0].rows)
+                         for b in backends}
+        for backend, scores in out["scores"].items():
+            for name, groups in scores.items():
+                for group, values in groups.items():
+                    print(f"[{backend}] {name} {group}: {json.dumps(sorted(values))}")
     (args.workdir / "results.json").write_text(json.dumps(out, indent=1))
     return out
 

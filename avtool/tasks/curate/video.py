@@ -28,16 +28,36 @@ _MODELS: dict[str, Any] = {}
 
 
 def models(config: CurateConfig) -> dict[str, Any]:
-    """Detector, verifier and speaker embedder, built once per process and config."""
+    """Detector, verifier, SyncNet network and speaker embedder, built once per process and
+    config (the embedder on first use)."""
     key = json.dumps(config.to_dict(), sort_keys=True)
     if _MODELS.get("key") != key:
         from avtool.tasks.curate.face_detection import face_detector
-        from avtool.tasks.curate.face_verification import FaceVerifier
+        from avtool.tasks.curate.face_verification import face_verifier
 
+        detector, verifier, sync = face_detector(config.face), face_verifier(config.facever), None
+        if config.asd.backend == "syncnet":
+            from avtool.tasks.active_speaker.predictor import load_sync_model
+
+            sync = load_sync_model(config.asd.model or None)
         _MODELS.clear()
-        _MODELS.update(key=key, detector=face_detector(config.face),
-                       verifier=FaceVerifier(config.facever), embedder=None)
+        _MODELS.update(key=key, detector=detector, verifier=verifier, embedder=None, sync=sync)
     return _MODELS
+
+
+def sync_scores(tracks: list, mouths: list[np.ndarray], wav: np.ndarray, sr: int,
+                n_frames: int, config: CurateConfig) -> list:
+    """Each track's `SyncScore` by the configured active speaker backend."""
+    from avtool.tasks.curate.active_speaker import audio_loudness, mouth_openness, sync_score
+
+    if config.asd.backend == "syncnet":
+        from avtool.tasks.curate.sync_net import syncnet_scores
+
+        return syncnet_scores(models(config)["sync"], mouths, [t.first for t in tracks], wav,
+                              sr, n_frames, config.asd)
+    audio_signal = audio_loudness(wav, n_frames, config.fps, sr)
+    return [sync_score(mouth_openness(m), audio_signal, t.first, config.asd)
+            for t, m in zip(tracks, mouths, strict=True)]
 
 
 def speaker_embedding(wav: np.ndarray, config: CurateConfig) -> list[float] | None:
@@ -106,12 +126,7 @@ def curate_video(path: str | Path, poi_id: str, video: str, references: np.ndarr
     """
     from avtool.media.audio import read_audio, write_wav
     from avtool.media.video import video_info
-    from avtool.tasks.curate.active_speaker import (
-        audio_loudness,
-        mouth_openness,
-        speaking_segments,
-        sync_score,
-    )
+    from avtool.tasks.curate.active_speaker import speaking_segments
     from avtool.tasks.curate.tracking import track_faces
 
     path = Path(path)
@@ -121,10 +136,8 @@ def curate_video(path: str | Path, poi_id: str, video: str, references: np.ndarr
     cache = models(config)
     n_frames, shots, detections, size = detect_pass(path, config, cache["detector"])
     tracks, dropped = track_faces(detections, shots, config.track)
-    audio_signal = audio_loudness(wav, n_frames, config.fps, sr)
     mouths, samples = track_pass(path, tracks, config) if tracks else ([], [])
-    scores = [sync_score(mouth_openness(m), audio_signal, t.first, config.asd)
-              for t, m in zip(tracks, mouths, strict=True)]
+    scores = sync_scores(tracks, mouths, wav, sr, n_frames, config)
     speaking, rejected = speaking_segments(tracks, scores, n_frames, config.asd)
     verdicts = _verify_faces(tracks, samples, {i for i, _, _ in speaking}, references, config)
     hop = sr // config.fps
@@ -167,6 +180,7 @@ def curate_video(path: str | Path, poi_id: str, video: str, references: np.ndarr
               "tracks": [{"shot": t.shot, "first": t.first, "last": t.last,
                           "detections": t.detections, "asd_offset": sc.offset,
                           "asd_conf": round(sc.confidence, 4),
+                          "asd_peak": round(float(sc.frame_confidence.max(initial=0.0)), 4),
                           "mean_box": [round(float(v), 1) for v in t.boxes.mean(axis=0)]}
                          for t, sc in zip(tracks, scores, strict=True)],
               "dropped_tracks": dropped, "kept": kept, "rejected": rejected}

@@ -1,4 +1,6 @@
-"""`avtool evaluate grounding`: R@n at IoU=m and mean IoU for temporal sentence grounding."""
+"""The grounding task's commands: `avtool align-captions` (find when a caption happens in a
+video, with a model of `avtool train grounding`) and `avtool evaluate grounding` (R@n at
+IoU=m and mean IoU for temporal sentence grounding)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from avtool.cli.options import AppendOpt, JsonOpt, NameOpt, input_path, output_path
+from avtool.cli.options import (
+    PLOT_SUFFIXES,
+    AppendOpt,
+    Device,
+    DeviceOpt,
+    JsonOpt,
+    NameOpt,
+    StrictOpt,
+    input_path,
+    output_path,
+)
 
 
 class GtFormat(str, Enum):
@@ -127,5 +139,129 @@ def _report(evaluation, console) -> None:
                       "--durations): their times are clipped at 0 only", markup=False)
 
 
+class QueriesFormat(str, Enum):
+    auto = "auto"
+    charades_sta = "charades-sta"
+    activitynet = "activitynet"
+    malta = "malta"
+
+
+def _span(text: str | None) -> tuple[float, float] | None:
+    from avtool.errors import ConfigError
+
+    if text is None:
+        return None
+    values = _numbers(text, "--true-span", float)
+    if len(values) != 2 or values[0] > values[1] or values[0] < 0:
+        raise ConfigError(f"--true-span {text!r}: expected START,END seconds with "
+                          "0 <= START <= END")
+    return values[0], values[1]
+
+
+def align_captions(
+    video: Annotated[Path | None, input_path(
+        "VIDEO", argument=True, kind="file", show_default=False,
+        help="A video file: its features are computed with the checkpoint's extractor "
+        "settings.")] = None,
+    caption: Annotated[str | None, typer.Option(
+        "--caption", "-c", show_default=False, help="The caption to find in VIDEO.")] = None,
+    model: Annotated[Path | None, input_path(
+        "--model", "-m", kind="any", must_exist=False, show_default=False,
+        envvar="AVTOOL_GROUNDING_MODEL", help="RUN_DIR (its best.pt) or .pt of avtool train "
+        "grounding (env AVTOOL_GROUNDING_MODEL).")] = None,
+    queries: Annotated[Path | None, input_path(
+        "--queries", "-q", show_default=False, help="Batch: a query file in the "
+        "Charades-STA, ActivityNet Captions or MALTA format (the ground truth, when given, "
+        "is kept for --plot).")] = None,
+    queries_format: Annotated[QueriesFormat, typer.Option(
+        "--queries-format", help="auto: .json with caption kinds is MALTA, other .json "
+        "ActivityNet Captions, anything else Charades-STA.")] = QueriesFormat.auto,
+    videos: Annotated[Path | None, input_path(
+        "--videos", kind="any", show_default=False, help="Batch: a folder of videos "
+        "(<video_id>.mp4...), a feature store, or released features (<stream>/<id>.npy, "
+        "<stream>.h5).")] = None,
+    durations: Annotated[Path | None, input_path(
+        "--durations", show_default=False, help="'video_id<TAB>seconds' lines (Charades-STA "
+        "queries over released features).")] = None,
+    transcripts: Annotated[Path | None, input_path(
+        "--transcripts", show_default=False, help="transcripts.jsonl, for a video+transcript "
+        "model.")] = None,
+    out: Annotated[Path | None, output_path(
+        "--out", "-o", show_default=False, help="Batch: the predictions TSV (query_id "
+        "video_id start end score) that avtool evaluate grounding reads.")] = None,
+    true_span: Annotated[str | None, typer.Option(
+        "--true-span", show_default=False, help="START,END seconds of the caption, drawn by "
+        "--plot.")] = None,
+    plot: Annotated[Path | None, output_path(
+        "--plot", suffixes=PLOT_SUFFIXES, show_default=False, help="Draw the video and "
+        "audio attention over time with the predicted (and true) spans (.png/.pdf/.svg; a "
+        "batch draws its first 12 queries).")] = None,
+    video_only: Annotated[bool, typer.Option(
+        "--video-only", help="Align with the video attention alone (for a MALTA model on a "
+        "video without sound); without it such a video is an error.")] = False,
+    device: DeviceOpt = Device.auto,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find when a caption happens in a video (MALTA, ABLR).
+
+    One caption: VIDEO --caption "..." prints the start and end (seconds) and a confidence (the fused attention's mass inside the span). Batch: --queries FILE --videos DIR|STORE --out predictions.tsv aligns every query (Charades-STA, ActivityNet Captions or MALTA format) and writes the predictions avtool evaluate grounding reads; queries that cannot be aligned (empty caption, no known word, a span outside the video, a video without features, sound or frames) are listed at the end and make the exit status 1. Predictions are floored to the segment grid when the model was trained so (ABLR's evaluation code; avtool train grounding --no-grid-floor otherwise).
+
+    Example: avtool align-captions clip.mp4 --caption "a man explains how to fold the cloth" --model runs/malta --json
+
+    Example: avtool align-captions --queries MALTA/TFT_av/test.json --videos feats.h5 --model runs/malta --out pred.tsv
+    """
+    from avtool.errors import ConfigError
+    from avtool.tasks.grounding.align import align_one
+
+    if model is None:
+        raise ConfigError("give --model RUN_DIR (a run of avtool train grounding) or set "
+                          "AVTOOL_GROUNDING_MODEL; avtool ships no grounding weights")
+    truth = _span(true_span)
+    if queries is not None:
+        if video is not None or caption is not None or truth is not None:
+            raise ConfigError("--queries aligns a whole file: leave out VIDEO, --caption and "
+                              "--true-span")
+        if videos is None or out is None:
+            raise ConfigError("--queries needs --videos (videos or features) and --out "
+                              "(predictions TSV)")
+        _align_file(model, queries, queries_format.value, videos, durations, transcripts, out,
+                    plot, video_only, strict, device.value, as_json)
+        return
+    if video is None or caption is None:
+        raise ConfigError("give VIDEO and --caption (or --queries FILE for a batch)")
+    if out is not None or videos is not None:
+        raise ConfigError("--out and --videos are for --queries")
+    result = align_one(model, video, caption, truth=truth, video_only=video_only,
+                       transcripts=transcripts, device=device.value, plot=plot)
+    if as_json:
+        from avtool.console import print_json
+
+        print_json(result.to_dict())
+    else:
+        print(f"{result.start:.2f}\t{result.end:.2f}\t{result.score:.3f}")
+
+
+def _align_file(model, queries, fmt, videos, durations, transcripts, out, plot, video_only,
+                strict, device, as_json) -> None:
+    from avtool.console import print_json, print_table, stderr
+    from avtool.tasks.grounding.align import align_batch
+
+    result = align_batch(model, queries, videos, out, queries_format=fmt, durations=durations,
+                         transcripts=transcripts, video_only=video_only, strict=strict,
+                         device=device, plot=plot)
+    for where, reason in result.failures:
+        stderr.print(f"avtool: failed: {reason}" if reason.startswith(where) else
+                     f"avtool: failed: {where}: {reason}", highlight=False, markup=False)
+    if as_json:
+        print_json({"queries": result.queries, "aligned": len(result.alignments),
+                    "failed": len(result.failures), "written": str(out)})
+    else:
+        print_table([[result.queries, len(result.alignments), len(result.failures), str(out)]],
+                    ["queries", "aligned", "failed", "written"], title="avtool align-captions")
+    if result.failures:
+        raise typer.Exit(1)
+
+
 # (group, name, function): group None is a top-level command, else `avtool GROUP NAME`.
-COMMANDS = [("evaluate", "grounding", evaluate_grounding)]
+COMMANDS = [(None, "align-captions", align_captions), ("evaluate", "grounding", evaluate_grounding)]

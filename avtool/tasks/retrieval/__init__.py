@@ -1,2 +1,4 @@
-"""Text-video retrieval (MSR-VTT style; Gabeur thesis, MMT/CE): evaluation of similarity
-matrices from files today (`avtool evaluate retrieval`, `avtool.tasks.retrieval.evaluate`)."""
+"""Text-video retrieval (MSR-VTT style): the Multi-Modal Transformer (Gabeur thesis Ch. 3-4)
+and Collaborative Experts (Nagrani thesis Ch. 9) over frozen experts (`experts`), trained by
+`avtool train retrieval` (`task`), served by `avtool retrieve index|query` (`index`,
+`retrieve`) and scored by `avtool evaluate retrieval` (`evaluate`)."""

@@ -36,14 +36,19 @@ _OPEN_BATCHES = 8
 
 def speaker_of(item: ItemInfo, store_path: str = "") -> str:
     """The speaker label of a store item (see the module docstring)."""
-    label = item.meta.get("speaker") if item.meta else None
+    return speaker_label(item.id, item.meta, store_path)
+
+
+def speaker_label(item_id: str, meta: dict | None, source: str = "") -> str:
+    """The ``speaker`` entry of ``meta``, else the first component of a VoxCeleb-style id."""
+    label = meta.get("speaker") if meta else None
     if label not in (None, ""):
         return str(label)
-    if "/" in item.id:
-        return item.id.split("/", 1)[0]
-    raise FormatError(f"{store_path}: item {item.id!r} has no 'speaker' label and its id is not "
+    if "/" in item_id:
+        return item_id.split("/", 1)[0]
+    raise FormatError(f"{source}: item {item_id!r} has no 'speaker' label and its id is not "
                       "VoxCeleb-style 'speaker/video/utterance'; give a manifest with a "
-                      "speaker column to extract-features")
+                      "speaker column")
 
 
 def trial_path_to_id(path: str) -> str:

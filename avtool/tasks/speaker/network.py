@@ -6,7 +6,15 @@
   :mod:`~avtool.tasks.speaker.resnet`);
 * aggregation: TAP / NetVLAD / GhostVLAD (:mod:`~avtool.nn.pooling`);
 * embedding layer: linear + ReLU to ``emb_dim`` (VGG-M's fc7, 1024-D; the ResNets' 512-D FC
-  after aggregation, the released code's ``fc6``);
+  after aggregation, the released code's ``fc6``), or with ``embedding="linear"`` the linear
+  layer alone. The thesis and the released code score the L2-normalised output *after* the
+  ReLU: every coordinate is then non-negative, all cosines lie in [0, 1], and with a margin
+  loss on few training speakers they bunch near 1 (issue 16: target mean 0.987, non-targets up
+  to 0.99998, minDCF 1.0). Without the ReLU the embedding can use the whole sphere, but the
+  aggregated descriptors are themselves non-negative (the trunk ends in a ReLU), so every
+  embedding still shares a large offset ``W·mean + b`` and cosines stay near 1 until training
+  has unlearnt it. ``embedding="bn"`` (linear + BatchNorm, no activation) removes the offset
+  by construction: the fix used by the recipe of ``make table-voxceleb-best``;
 * projection (contrastive loss only): the thesis replaces the classifier by a linear layer
   of the embedding size trained with the contrastive loss, applied after L2-normalising the
   embedding (the VGG-M verification network); its output is then the embedding;
@@ -29,10 +37,14 @@ class SpeakerNet(nn.Module):
     """Spectrogram -> speaker embedding (see the module docstring)."""
 
     def __init__(self, trunk: nn.Module, pool: nn.Module, emb_dim: int,
-                 projection: bool = False, relation: nn.Module | None = None) -> None:
+                 projection: bool = False, relation: nn.Module | None = None,
+                 end: str = "relu") -> None:
         super().__init__()
         self.trunk, self.pool = trunk, pool
-        self.embedding = nn.Sequential(nn.Linear(pool.out_dim, emb_dim), nn.ReLU(inplace=True))
+        # The linear layer is "embedding.0" whatever follows, so checkpoints keep their layout.
+        tail = {"relu": [nn.ReLU(inplace=True)], "linear": [],
+                "bn": [nn.BatchNorm1d(emb_dim)]}[end]
+        self.embedding = nn.Sequential(nn.Linear(pool.out_dim, emb_dim), *tail)
         self.projection = nn.Linear(emb_dim, emb_dim) if projection else None
         self.relation = relation
         self.dim = emb_dim
@@ -58,7 +70,7 @@ def build_speaker_net(config: SpeakerModelConfig) -> SpeakerNet:
 
         relation = RelationModule(pools.get(config.pool)(trunk.out_dim, config), config.emb_dim)
     return SpeakerNet(trunk, pool, config.emb_dim, projection=config.loss == "contrastive",
-                      relation=relation)
+                      relation=relation, end=config.embedding)
 
 
 class SpeakerTrainModel(nn.Module):

@@ -11,11 +11,15 @@ Training (see :mod:`avtool.tasks.speaker.data` for labels, crops, batches and tr
 * Adam, lr 1e-3. ``--lr-schedule thesis`` (default): divide by 10 every 36 epochs (§2.6.3).
   ``--lr-schedule code``: the released Keras code's ``step_decay`` (two cycles of ×1, ×0.1, ×0.01
   over the two halves of the run, switching at 50% and 80% of each half) with L2 weight decay
-  1e-4;
+  1e-4. ``--lr-schedule cosine`` (not the thesis's): ``0.5·(1 + cos(π·epoch/epochs))``;
 * validation (``--val-trials`` + ``--val-store``): whole-utterance embeddings of the trial files,
   cosine scores (relation models: the mean of the cosine and the relation probability), EER and
   minDCF (P_target 0.01) after every epoch; the best EER is kept as ``best.pt`` and its EER
   threshold is stored in the checkpoint for ``verify-speaker``;
+* data: a spectrogram store, or audio (a wav folder or a manifest as ``--store``; features
+  computed on the fly by the same extractor, see :mod:`avtool.tasks.speaker.audio_data`), with
+  optional on-line augmentation (``--augment``: waveform kinds on the audio route,
+  SpecAugment on either);
 * two-stage recipes (softmax pre-training, then contrastive or relation training):
   ``--init RUN_DIR`` starts from another speaker checkpoint's network weights (the new
   projection / relation branch start fresh); with ``--loss relation`` the trunk up to conv4 is
@@ -53,7 +57,9 @@ __all__ = ["SpeakerTask", "lr_factor"]
 log = logging.getLogger(__name__)
 
 MODEL_OPTIONS = ("model", "pool", "loss", "emb_dim", "clusters", "ghost_clusters", "width",
-                 "am_margin", "am_scale", "contrastive_margin")
+                 "am_margin", "am_scale", "contrastive_margin", "embedding", "aam_margin",
+                 "aam_scale")
+SPEC_AUGMENT_POLICY = "ss"  # Park et al.'s SS: 2 freq masks F=27, 2 time masks T=70, p=0.2
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,15 @@ class SpeakerTrainConfig:
     val_trials: str | None
     val_store: str | None
     init: str | None
+    augment: tuple[str, ...] = ()
 
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
     """Learning-rate multiplier for a 0-based ``epoch`` of ``epochs``."""
     if schedule == "thesis":
         return 0.1 ** (epoch // 36)
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(epoch, epochs) / max(1, epochs)))
     half = epochs // 2
     s1, s2 = int(half * 0.5), int(half * 0.8)
     s4 = half + s1
@@ -102,18 +111,34 @@ class SpeakerTask:
 
     def __init__(self, store: str | Path, model: SpeakerModelConfig,
                  train: SpeakerTrainConfig) -> None:
-        from avtool.store import open_store
-        from avtool.tasks.speaker.data import TrainingItems
+        from avtool.tasks.speaker.audio_data import is_audio_source, speed_class_names
 
         self.store_path = str(store)
-        self.items = TrainingItems.from_store(open_store(store))
-        info = self.items.store.feature_info(FEATURE)
+        self.config = train
+        self.audio = is_audio_source(store)
+        wave_kinds = [k for k in train.augment if k not in ("specaugment",)]
+        if wave_kinds and not self.audio:
+            raise ConfigError(f"--augment {','.join(wave_kinds)} works on audio: give a wav "
+                              f"folder or a manifest as --store (not the store {store})")
+        if self.audio:
+            from avtool.features import build_extractor
+            from avtool.tasks.speaker.audio_data import AudioItems
+
+            self.extractor = build_extractor(trunks.get(model.model).feature)
+            info = self.extractor.info(FEATURE)
+            self.items = AudioItems.from_source(store, 1.0 / info.frame_rate)
+        else:
+            from avtool.store import open_store
+            from avtool.tasks.speaker.data import TrainingItems
+
+            self.items = TrainingItems.from_store(open_store(store))
+            info = self.items.store.feature_info(FEATURE)
+        self.classes = speed_class_names(self.items.speakers, train.augment)
         if len(info.frame_shape) != 1:
             raise ConfigError(f"{store}: {FEATURE!r} frames have shape {info.frame_shape}; "
                               "expected one spectrogram column per frame")
         self.feature = info
         self.model_config = dataclasses.replace(model, n_bins=int(info.frame_shape[0]))
-        self.config = train
         self.crop = max(1, int(round(train.crop_seconds * info.frame_rate)))
         wanted = trunks.get(model.model).feature
         variant = "vgg-m" if "vgg-m" in wanted else "thin-resnet"
@@ -129,6 +154,7 @@ class SpeakerTask:
     def _load_val(self):
         from avtool.formats.voxceleb import read_trials
         from avtool.store import open_store
+        from avtool.tasks.speaker.audio_data import is_audio_source
         from avtool.tasks.speaker.data import val_ids
 
         if not (self.config.val_trials and self.config.val_store):
@@ -136,33 +162,64 @@ class SpeakerTask:
         trials = read_trials(self.config.val_trials)
         if trials.n_target == 0 or trials.n_nontarget == 0:
             raise ConfigError(f"{trials.path}: validation needs target and non-target trials")
+        if is_audio_source(self.config.val_store):
+            return trials, self._val_from_audio(trials)
         store = open_store(self.config.val_store)
         info = store.feature_info(FEATURE)
         if not info.same_recipe(self.feature):
             raise ConfigError(f"{self.config.val_store}: its {FEATURE!r} was made with other "
                               f"parameters than the training store's ({info.config} vs "
                               f"{self.feature.config})")
-        return trials, store, val_ids(store, trials.path1, trials.path2, str(trials.path))
+        mapping = val_ids(store, trials.path1, trials.path2, str(trials.path))
+        return trials, {path: store.read(item, FEATURE) for path, item in mapping.items()}
+
+    def _val_from_audio(self, trials) -> dict[str, np.ndarray]:
+        """Spectrograms of the trial files under the ``--val-store`` folder, by the training
+        feature's extractor."""
+        from avtool.features import extractor_from_info
+        from avtool.tasks.speaker.speech_input import read_speech
+
+        root = Path(str(self.config.val_store))
+        if not root.is_dir():
+            raise ConfigError(f"--val-store {root}: give a store or the folder the paths of "
+                              f"{trials.path} are relative to")
+        extractor = extractor_from_info(self.feature)
+        rate = int(extractor.config.sample_rate)
+        out = {}
+        for path in sorted(set(trials.path1) | set(trials.path2)):
+            out[path] = extractor.compute(read_speech(root / path, rate))
+        return out
 
     def train_loader(self, batch_size: int, workers: int, seed: int, rank: int, world: int):
         from avtool.tasks.speaker.data import CropDataset, PKBatchSampler
 
         sampler = PKBatchSampler(self.items.labels, self.items.lengths, batch_size,
                                  self.config.utts_per_speaker, self.crop, seed, rank, world)
-        return _Loader(CropDataset(self.items, self.crop), sampler, workers)
+        if self.audio:
+            from avtool.tasks.speaker.audio_data import AudioCropDataset
+
+            dataset = AudioCropDataset(self.items, self.crop, self.extractor,
+                                       self.config.augment, seed)
+        else:
+            dataset = CropDataset(self.items, self.crop)
+        return _Loader(dataset, sampler, workers)
 
     # -- model ------------------------------------------------------------------------------
     def build_model(self):
         from avtool.tasks.speaker.network import SpeakerTrainModel
 
         freeze = self.model_config.loss == "relation" and self.config.init is not None
-        model = SpeakerTrainModel(self.model_config, len(self.items.speakers), freeze)
+        model = SpeakerTrainModel(self.model_config, len(self.classes), freeze)
         if self.config.init:
             load_net_weights(model.net, self.config.init, self.model_config)
         return model
 
     def training_step(self, model, batch, device: str):
         x, y = batch
+        if "specaugment" in self.config.augment:
+            from avtool.nn.specaugment import SPEC_AUGMENT_POLICIES, spec_augment
+
+            x = spec_augment(x, None, SPEC_AUGMENT_POLICIES[SPEC_AUGMENT_POLICY])
         loss, acc = model(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
         return loss, {"acc": float(acc)}
 
@@ -182,10 +239,10 @@ class SpeakerTask:
             return {}
         from avtool.metrics.verification import verification_metrics
 
-        trials, store, mapping = self._val
-        keys = sorted(mapping)
+        trials, spectrograms = self._val
+        keys = sorted(spectrograms)
         net = model.net
-        emb = embed_spectrograms(net, [store.read(mapping[k], FEATURE) for k in keys], device)
+        emb = embed_spectrograms(net, [spectrograms[k] for k in keys], device)
         row = {k: i for i, k in enumerate(keys)}
         a = np.array([row[p] for p in trials.path1])
         b = np.array([row[p] for p in trials.path2])
@@ -196,11 +253,12 @@ class SpeakerTask:
         return {"eer": float(result.eer), "min_dcf": float(result.min_dcf[0].min_dcf)}
 
     def checkpoint_spec(self) -> dict[str, Any]:
-        train = {k: v for k, v in dataclasses.asdict(self.config).items()}
+        train = {k: (list(v) if isinstance(v, tuple) else v)
+                 for k, v in dataclasses.asdict(self.config).items()}
         return {
             "model": config_to_dict(self.model_config, MODEL_TAG),
             "feature": _feature_dict(self.feature),
-            "speakers": list(self.items.speakers),
+            "speakers": list(self.classes),
             "crop_frames": int(self.crop),
             "train": train,
             "train_store": self.store_path,
@@ -257,9 +315,12 @@ class SpeakerTask:
         crop = entry.crop_seconds if options.crop_seconds is None else options.crop_seconds
         if options.utts_per_speaker < 1 or crop <= 0:
             raise ConfigError("--utts-per-speaker and --crop-seconds must be positive")
+        from avtool.augment.speech import parse_augment
+
         train = SpeakerTrainConfig(crop, options.utts_per_speaker, float(options.lr),
                                    options.lr_schedule, _text(options.val_trials),
-                                   _text(options.val_store), _text(options.init))
+                                   _text(options.val_store), _text(options.init),
+                                   parse_augment(options.augment))
         return cls(store, SpeakerModelConfig(**model_kw), train)
 
     def trainer_defaults(self) -> dict[str, int]:
@@ -292,6 +353,8 @@ class _Loader:
 
     def set_epoch(self, epoch: int) -> None:
         self.sampler.set_epoch(epoch)
+        if hasattr(self.dataset, "set_epoch"):  # audio: augmentation draws per epoch
+            self.dataset.set_epoch(epoch)
 
     def __len__(self) -> int:
         return len(self.sampler)

@@ -7,7 +7,9 @@ Three registries, importable without torch so command-line help lists their name
   carries the paper's defaults for that trunk: embedding size, training crop and the feature
   the trunk expects.
 * ``pools``: ``tap``, ``netvlad``, ``ghostvlad``.
-* ``losses``: ``softmax``, ``amsoftmax``, ``contrastive``, ``relation``.
+* ``losses``: ``softmax``, ``amsoftmax``, ``contrastive``, ``relation`` (the thesis), and
+  ``aamsoftmax``, ``angleproto``, ``softmaxproto`` (Chung et al. 2020, "In defence of metric
+  learning for speaker recognition", the losses of clovaai/voxceleb_trainer).
 
 Adding a component: write its ``nn.Module`` in its family's file and register a builder here.
 :func:`avtool.tasks.speaker.network.build_speaker_net` turns a :class:`SpeakerModelConfig` into a
@@ -23,6 +25,8 @@ from typing import Any
 from avtool.errors import ConfigError
 from avtool.registry import Registry
 
+EMBEDDINGS = ("relu", "linear", "bn")
+
 
 @dataclass(frozen=True)
 class SpeakerModelConfig:
@@ -30,8 +34,12 @@ class SpeakerModelConfig:
 
     ``n_bins`` comes from the training store's spectrogram; ``emb_dim`` and the crop default
     per trunk (:data:`trunks` entries). ``clusters``/``ghost_clusters`` apply to the VLAD
-    pools, ``am_*`` to AM-softmax, ``contrastive_margin`` to the contrastive loss,
-    ``batch_norm`` to VGG-M (the ResNets always have it).
+    pools, ``am_*`` to AM-softmax, ``aam_*`` to AAM-softmax, ``contrastive_margin`` to the
+    contrastive loss, ``batch_norm`` to VGG-M (the ResNets always have it). ``embedding``: what
+    the embedding layer ends with: ``relu`` (the thesis's and the released code's fc6, scored
+    after its ReLU), ``linear`` (no activation: the scored embedding can take either sign) or
+    ``bn`` (linear, then BatchNorm without activation: also removes the offset every
+    embedding shares, which is what keeps cosines near 1).
     """
 
     model: str = "thin-resnet34"
@@ -46,6 +54,9 @@ class SpeakerModelConfig:
     am_margin: float = 0.4
     am_scale: float = 30.0
     contrastive_margin: float = 0.6
+    embedding: str = "relu"
+    aam_margin: float = 0.2
+    aam_scale: float = 30.0
 
     def __post_init__(self) -> None:
         for registry, name in ((trunks, self.model), (pools, self.pool), (losses, self.loss)):
@@ -59,6 +70,12 @@ class SpeakerModelConfig:
         if self.am_scale <= 0 or self.am_margin < 0 or self.contrastive_margin <= 0:
             raise ConfigError("AM-softmax scale and contrastive margin must be positive, "
                               "AM-softmax margin non-negative")
+        if self.aam_scale <= 0 or not 0 <= self.aam_margin < 1.5:
+            raise ConfigError("AAM-softmax scale must be positive and its margin in [0, 1.5) "
+                              "radians")
+        if self.embedding not in EMBEDDINGS:
+            raise ConfigError(f"--embedding {self.embedding!r}: choose "
+                              f"{' or '.join(EMBEDDINGS)}")
 
 
 @dataclass(frozen=True)
@@ -158,5 +175,26 @@ def _relation(dim: int, n_classes: int, cfg: SpeakerModelConfig):
     return RelationLoss(dim, n_classes)
 
 
-PAIR_LOSSES = ("contrastive", "relation")
+@losses.register("aamsoftmax")
+def _aamsoftmax(dim: int, n_classes: int, cfg: SpeakerModelConfig):
+    from avtool.nn.losses import AAMSoftmaxHead
+
+    return AAMSoftmaxHead(dim, n_classes, cfg.aam_margin, cfg.aam_scale)
+
+
+@losses.register("angleproto")
+def _angleproto(dim: int, n_classes: int, cfg: SpeakerModelConfig):
+    from avtool.nn.losses import AngularPrototypicalLoss
+
+    return AngularPrototypicalLoss()
+
+
+@losses.register("softmaxproto")
+def _softmaxproto(dim: int, n_classes: int, cfg: SpeakerModelConfig):
+    from avtool.nn.losses import SoftmaxPrototypicalLoss
+
+    return SoftmaxPrototypicalLoss(dim, n_classes)
+
+
+PAIR_LOSSES = ("contrastive", "relation", "angleproto", "softmaxproto")
 """Losses that need several utterances per speaker in a batch (K >= 2)."""

@@ -37,14 +37,12 @@ def drop_bursts(wav: np.ndarray, rng: np.random.Generator, chunks: int = 2,
 def add_environment_noise(wav: np.ndarray, sample_rate: int, rng: np.random.Generator,
                           snr_db: float = DEFAULT_SNR_DB) -> np.ndarray:
     """`wav` plus one of `ENV_CLASSES`, scaled to `snr_db` against the signal's power."""
+    from avtool.augment.mix import mix_at_snr
     from avtool.synth.sounds import render_sound
 
     name = ENV_CLASSES[int(rng.integers(len(ENV_CLASSES)))]
     noise = render_sound(name, len(wav) / sample_rate, sample_rate, rng)[: len(wav)]
-    signal_power = float(np.mean(np.square(wav, dtype=np.float64)))
-    noise_power = float(np.mean(np.square(noise, dtype=np.float64))) or 1.0
-    gain = np.sqrt(signal_power / (noise_power * 10.0 ** (snr_db / 10.0)))
-    return (np.asarray(wav, dtype=np.float32) + gain * noise).astype(np.float32)
+    return mix_at_snr(wav, noise, snr_db)
 
 
 def apply_noise(wav: np.ndarray, sample_rate: int, kind: str, rng: np.random.Generator,

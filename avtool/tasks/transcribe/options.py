@@ -58,6 +58,12 @@ class AvatarOptions:
         _preset("Decoder MLP width (not in the thesis: 4 x width)"), panel=MODEL, min=1, max=1 << 20))
     dropout: float | None = field(default=None, metadata=option(
         _preset("Dropout (not in the thesis: 0.1)"), panel=MODEL, min=0, max=1, max_open=True))
+    patch_frames: int | None = field(default=None, metadata=option(
+        _preset("Audio patch length in fbank frames (thesis: 16, i.e. 160 ms)"), panel=MODEL,
+        min=1, max=4096))
+    patch_mels: int | None = field(default=None, metadata=option(
+        _preset("Audio patch height in mel bins (thesis: 16, 80 / 16 = 5 patches per time "
+                "step); must divide the fbank's bins"), panel=MODEL, min=1, max=1024))
     max_seconds: float | None = field(default=None, metadata=option(
         _preset("Audio window in seconds (thesis: 25); longer training items are skipped, "
                 "longer inputs cut at prediction"), panel=MODEL, min=0, max=3600, min_open=True))
@@ -91,7 +97,8 @@ class AvatarOptions:
         panel=DATA))
     audio_feature: str = field(default="fbank", metadata=option(
         "Store feature with the audio: 80-bin Kaldi fbank at 100 fps, 25-ms windows (the "
-        "thesis's sizes; it names a Hamming window, avtool's fbank uses Kaldi's default).",
+        "thesis's sizes). The thesis's Hamming window: extract it with --feature "
+        "fbank:window_type=hamming (fbank's default is Kaldi's povey window).",
         panel=DATA))
     video_feature: str = field(default="frames", metadata=option(
         "Store feature with the RGB frames (uint8, e.g. extract-features --feature "

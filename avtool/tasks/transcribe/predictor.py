@@ -283,12 +283,9 @@ class AvatarTranscriber:
 
     def write(self, predictions: Transcriptions, out: Path) -> Path:
         """A Kaldi ``text`` file: ``utt_id transcript`` per line, in prediction order."""
-        from avtool.io import atomic_write
+        from avtool.formats.kaldi_text import write_kaldi_text
 
-        with atomic_write(out) as fh:
-            for item, text in zip(predictions.ids, predictions.texts, strict=True):
-                fh.write(f"{item} {' '.join(text.split())}\n")
-        return Path(out)
+        return write_kaldi_text(out, dict(zip(predictions.ids, predictions.texts, strict=True)))
 
 
 def load_transcriber(path: str | Path, device: str = "cpu") -> AvatarTranscriber:

@@ -118,6 +118,7 @@ class AvatarTask:
             decoder_mlp=options.decoder_mlp, dropout=options.dropout,
             image_size=options.image_size, max_target_tokens=options.max_target_tokens,
             mel_bins=int(infos["audio"].frame_shape[0]),
+            audio_patch=_audio_patch(options),
             max_audio_frames=None if max_seconds is None else int(round(max_seconds
                                                                          * audio_rate)))
         tokenizer = bert_wordpiece()
@@ -300,6 +301,15 @@ class AvatarTask:
 DEBUG_SIZES = dict(size="tiny", d_model=32, layers=2, heads=2, mlp=64, fusion_layer=1,
                    decoder_layers=1, decoder_heads=2, decoder_mlp=64, image_size=32,
                    max_seconds=6.0, max_target_tokens=16)
+
+
+def _audio_patch(o: AvatarOptions) -> tuple[int, int] | None:
+    """(frames, mel bins) of an audio patch from --patch-frames/--patch-mels (None: the
+    preset's)."""
+    if o.patch_frames is None and o.patch_mels is None:
+        return None
+    base = preset_config(o.size).audio_patch
+    return (o.patch_frames or base[0], o.patch_mels or base[1])
 
 
 def _check_training_options(o: AvatarOptions) -> None:

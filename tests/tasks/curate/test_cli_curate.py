@@ -1,11 +1,16 @@
-"""`avtool curate` end to end through the CLI on a small generated corpus: which segments
-are kept, the VoxCeleb layout it writes, the review page, resuming, bad inputs, and the
-chain into `extract-features` and `train speaker` with no conversion."""
+"""`avtool curate` end to end through the CLI on a small generated corpus (with the default
+active speaker network, the shipped SyncNet checkpoint): which segments are kept, the
+VoxCeleb layout it writes, the review page (also in a real browser), resuming, bad inputs,
+and the chain into `extract-features` and `train speaker` with no conversion."""
 
 import hashlib
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 from typer.testing import CliRunner
@@ -77,6 +82,10 @@ def test_keeps_exactly_what_a_perfect_pipeline_keeps(corpus, curated):
             assert [r for r in rows if r[1] == video and r[6] == span["expected"]
                     and min(float(r[4]), span["end"]) > max(float(r[3]), span["start"])], \
                 (video, span)
+    # the network finds every track it passed (re-uploads included) exactly in sync
+    results = [json.loads(p.read_text()) for p in (out / ".curate").rglob("result.json")]
+    offsets = [s["asd_offset"] for r in results for s in r["kept"]]
+    assert len(offsets) >= 4 and set(offsets) == {0}, offsets
     metrics = summary["metrics"]
     for stage in ("shots", "tracks", "active_speaker", "face_verification", "duplicates",
                   "final"):
@@ -144,3 +153,59 @@ def test_output_feeds_extract_features_and_train_speaker(curated, tmp_path):
                                  "--epochs", "1", "--batch-size", "4", "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "last.pt").exists()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
+                                    "(apt-get install chromium; .ci/run installs it)")
+BROWSER_SIZE = (1000, 1400)
+# report.html in a real browser: headless Chromium (Debian's `chromium`, which .ci/run
+# installs; these tests are skipped only where it is not installed). PROBE is appended to a
+# copy of the page: after load, it writes what the browser made of the images.
+PROBE = """<script>window.addEventListener('load', () => {
+  const imgs = [...document.images].map(i => ({src: i.getAttribute('src'),
+    w: i.naturalWidth, h: i.naturalHeight, shown: i.getBoundingClientRect().height}));
+  const pre = document.createElement('pre'); pre.id = 'probe';
+  pre.textContent = JSON.stringify(imgs); document.body.appendChild(pre);
+});</script>"""
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--allow-file-access-from-files", "--hide-scrollbars",
+                           "--virtual-time-budget=5000", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@needs_chromium
+def test_report_in_a_browser_screenshot_is_the_page_rendered(curated, tmp_path):
+    report, _ = curated
+    import cv2
+
+    shot = tmp_path / "shot.png"
+    run = _chromium(f"--screenshot={shot}", f"--window-size={BROWSER_SIZE[0]},{BROWSER_SIZE[1]}",
+                    (report / "report.html").as_uri())
+    assert shot.exists(), run.stderr[-2000:]
+    image = cv2.imread(str(shot))
+    assert image.shape[:2] == (BROWSER_SIZE[1], BROWSER_SIZE[0])
+    assert image.std() > 20  # not blank
+    colours = len(np.unique(image.reshape(-1, 3) // 16, axis=0))
+    assert colours > 50, colours  # a photo-like page: thumbnails and plot, not just text
+    kept = np.all(np.abs(image.astype(int) - (0xec, 0xf7, 0xea)) <= 2, axis=2)  # BGR
+    assert kept.sum() > 1000  # the kept rows' green background is painted
+
+
+@needs_chromium
+def test_report_in_a_browser_every_image_loads_and_is_shown(curated):
+    report, _ = curated
+    probe = report / "report-probe.html"
+    probe.write_text((report / "report.html").read_text().replace("</body>",
+                                                                  PROBE + "</body>"))
+    run = _chromium("--dump-dom", probe.as_uri())
+    found = re.search(r"<pre id=\"probe\">(.*?)</pre>", run.stdout, re.S)
+    assert found, run.stderr[-2000:]
+    images = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    thumbs = [i for i in images if "/track-" in i["src"]]
+    assert thumbs and len(images) == len(thumbs) + 1
+    assert all(i["w"] > 0 and i["h"] > 0 and i["shown"] > 0 for i in images), images
+    assert all(i["shown"] == 64 for i in thumbs)  # img.thumb{height:64px}

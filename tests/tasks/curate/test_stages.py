@@ -76,7 +76,7 @@ def test_windowed_correlation_matches_numpy():
 def test_sync_score_recovers_a_known_offset_and_rejects_noise():
     rng = np.random.default_rng(2)
     a = np.convolve(rng.normal(size=300), np.ones(3) / 3, mode="same")
-    config = AsdConfig()
+    config = AsdConfig(backend="synclite")
     in_sync = sync_score(a[50:250].copy(), a, 50, config)
     late = sync_score(a[50 - 6:250 - 6].copy(), a, 50, config)  # lips 6 frames ahead
     noise = sync_score(rng.normal(size=200), a, 50, config)
@@ -97,13 +97,14 @@ def test_speaking_segments_drop_dubbed_silent_and_ambiguous():
               SyncScore(9, 0.8, high),  # dubbed
               SyncScore(0, 0.1, high),  # not confident as a track
               SyncScore(1, 0.8, np.where(np.arange(100) >= 90, high, low))]
-    segments, rejected = speaking_segments(tracks, scores, 100, AsdConfig(window=11, min_frames=10))
+    lite = AsdConfig(backend="synclite", window=11, min_frames=10)
+    segments, rejected = speaking_segments(tracks, scores, 100, lite)
     # track 0 speaks in frames 0..54 (grown by half a window); track 3 in 85..99, so
     # frames 85..99 overlap nothing and both keep their runs
     assert segments == [(0, 0, 55), (3, 85, 100)]
     assert [r["reason"].split(":")[0] for r in rejected] == ["out of sync", "not speaking"]
     scores[3] = SyncScore(1, 0.8, np.where(np.arange(100) >= 40, high, low))
-    segments, rejected = speaking_segments(tracks, scores, 100, AsdConfig(window=11, min_frames=10))
+    segments, rejected = speaking_segments(tracks, scores, 100, lite)
     assert segments == [(0, 0, 35), (3, 55, 100)]  # frames 35..54: two faces speak
     assert any(r["reason"].startswith("ambiguous") for r in rejected)
 

@@ -70,6 +70,3 @@ def evaluate_retrieval(
         caption=f"{runs}{c['t2v_queries']} captions x {c['videos']} videos, "
         f"{c['v2t_queries']} videos with captions; ties: {ties.value}; R@K in %")
 
-
-# (group, name, function): group None is a top-level command, else `avtool GROUP NAME`.
-COMMANDS = [("evaluate", "retrieval", evaluate_retrieval)]

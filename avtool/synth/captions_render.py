@@ -1,0 +1,91 @@
+"""Rendering the videos planned by `avtool.synth.captions`: scenes of sprites, sounds, voices.
+
+Frames: a per-video background with mild per-frame noise and, in each scene, its sprite
+drawn over the background. Audio: a noise bed near -40 dBFS, each sound event over its span
+with 50-ms fades, each voice (espeak-ng, the planned voice, pitch and rate) at its onset.
+Each video draws from its own random streams, so the bytes depend on its plan only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def _fade(n: int, sr: int, seconds: float = 0.05) -> np.ndarray:
+    k = min(int(seconds * sr), n // 2)
+    env = np.ones(n, np.float32)
+    if k > 0:
+        window = np.hanning(2 * k).astype(np.float32)
+        env[:k], env[n - k:] = window[:k], window[k:]
+    return env
+
+
+def render_audio(plan, cfg, rng: np.random.Generator) -> np.ndarray:
+    """The video's mono waveform, `plan.seconds` long at `cfg.sample_rate`."""
+    from avtool.synth.sounds import render_sound
+    from avtool.synth.speech import synthesize
+
+    sr = cfg.sample_rate
+    n = plan.seconds * sr
+    noise = rng.normal(size=n)
+    mix = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (-40 / 20)
+    for e in plan.events:
+        if e.kind == "sound":
+            start = int(e.start * sr)
+            wav = render_sound(e.name, e.end - e.start, sr, rng, snr_db=(25.0, 40.0),
+                               level_db=(-20.0, -14.0))
+        else:
+            language, _, variant = e.voice.partition("+")
+            wav = synthesize(e.said, voice=language, variant=variant, pitch=e.pitch,
+                             rate=e.rate, sample_rate=sr).audio[:int(e.audio_seconds * sr)]
+            wav = wav / (np.sqrt(np.mean(wav ** 2)) + 1e-9) * 10 ** (-18 / 20)
+            start = int(e.audio_at * sr)
+        wav = wav[: max(0, n - start)]
+        mix[start:start + len(wav)] += wav * _fade(len(wav), sr)
+    peak = np.abs(mix).max()
+    if peak > 0.9:
+        mix *= 0.9 / peak
+    return mix.astype(np.float32)
+
+
+def render_frames(plan, cfg, rng: np.random.Generator) -> np.ndarray:
+    """The video's frames, (seconds * fps, height, width, 3) uint8."""
+    from avtool.synth.video import COLORS, SpriteClass, draw_sprite, make_background
+
+    background = make_background(cfg.height, cfg.width, rng).astype(np.int16)
+    frames = np.empty((plan.seconds * cfg.fps, cfg.height, cfg.width, 3), np.uint8)
+    radius = min(cfg.width, cfg.height) * 0.18
+    for k in range(len(frames)):
+        t = k / cfg.fps
+        jitter = rng.normal(0, 2.0, size=(cfg.height, cfg.width, 1)).astype(np.int16)
+        frame = np.clip(background + jitter, 0, 255).astype(np.uint8)
+        scene = next((s for s in plan.scenes if s.start <= t < s.end), plan.scenes[-1])
+        sprite = SpriteClass(f"{scene.color}-{scene.shape}-{scene.motion}", scene.shape,
+                             COLORS[scene.color], scene.motion)
+        draw_sprite(frame, sprite, t=t, phase=scene.phase, size=radius)
+        frames[k] = frame
+    return frames
+
+
+def render_video(plan, videos_dir: str | Path, cfg) -> Path:
+    """Render one planned video to ``videos_dir/<id>.mp4`` (atomically)."""
+    from avtool.media.video import write_video
+
+    audio_rng, video_rng = (np.random.default_rng(s)
+                            for s in np.random.SeedSequence(plan.seed).spawn(2))
+    path = Path(videos_dir) / f"{plan.video_id}.mp4"
+    write_video(path, render_frames(plan, cfg, video_rng), cfg.fps,
+                audio=render_audio(plan, cfg, audio_rng), sample_rate=cfg.sample_rate)
+    return path
+
+
+def render_all(plans: Sequence, videos_dir: str | Path, cfg, workers: int = 1,
+               progress: Callable[[int, int], None] | None = None) -> int:
+    """Render every plan whose mp4 is missing; returns how many were rendered."""
+    from avtool.synth.corpus import render_missing
+
+    return render_missing(render_video, plans, videos_dir, lambda p: f"{p.video_id}.mp4",
+                          cfg, workers, progress)

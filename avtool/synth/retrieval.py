@@ -1,0 +1,252 @@
+"""A synthetic text-video retrieval corpus (MSR-VTT layout): short videos of sprites, sound
+events, espeak-ng speech and sometimes a face, each with several captions written from its
+ground truth (`avtool.synth.retrieval_text`).
+
+Every video (`plan_videos`) holds one or two sprites (colour, shape, motion), a library sound
+(`avtool.synth.sounds`) with probability `p_sound`, a voice talking about one of a dozen topics
+with probability `p_speech` (a man's or a woman's espeak-ng voice), and a face from the group
+photo (`avtool.synth.video.face_crops`) pasted in a corner with probability `p_face`. Its
+captions: two that only the picture answers, and where present two that only the sound
+answers plus one mixing both, two that only the speech answers ("a man talks about
+football": the picture and the sound say nothing of it) and one about the face. Each caption
+carries its kind (``visual``, ``audio``, ``mixed``, ``speech``, ``face``).
+
+Files written under the output folder::
+
+    videos/<id>.mp4              the videos (H.264 + AAC, `seconds` long, `width` x `height`)
+    videos.csv                   manifest for extract-features: id,path,split
+    MSRVTT_data.json             videos and every caption (`avtool.formats.msrvtt`)
+    MSRVTT_train.9k.csv          train + val video ids (the 1k-A protocol trains on both)
+    MSRVTT_train.7k.csv          train video ids only
+    MSRVTT_JSFUSION_test.csv     one caption per test video (1k-A style), drawn at random
+    activitynet/train.json       ActivityNet Captions layout (train videos; each caption a
+    activitynet/val_1.json       sentence over an even share of the video): paragraph retrieval
+    truth.jsonl                  each video's plan and each caption's kind
+    config.json                  the config (a rerun with the same one resumes)
+
+Deterministic from the seed: plans, captions and media bytes depend on the config only,
+whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from avtool.config import ranged
+from avtool.errors import ConfigError
+from avtool.synth import retrieval_text as text
+from avtool.synth.corpus import assign_splits
+
+KINDS = ("visual", "audio", "mixed", "speech", "face")
+
+
+@dataclass(frozen=True)
+class SynthRetrievalConfig:
+    videos: int = field(default=300, metadata=ranged(1, 1_000_000))
+    seed: int = field(default=0, metadata=ranged(0, 2**32 - 1))
+    val_fraction: float = field(default=0.1, metadata=ranged(0, 1, max_open=True))
+    test_fraction: float = field(default=0.25, metadata=ranged(0, 1, max_open=True))
+    seconds: int = field(default=4, metadata=ranged(2, 60))
+    fps: int = field(default=8, metadata=ranged(1, 60))
+    width: int = field(default=128, metadata=ranged(64, 1024))
+    height: int = field(default=128, metadata=ranged(64, 1024))
+    sample_rate: int = field(default=16_000, metadata=ranged(8000, 48_000))
+    p_two_objects: float = field(default=0.4, metadata=ranged(0, 1))
+    p_sound: float = field(default=0.7, metadata=ranged(0, 1))
+    p_speech: float = field(default=0.5, metadata=ranged(0, 1))
+    p_face: float = field(default=0.3, metadata=ranged(0, 1))
+
+    def check(self) -> None:
+        if self.val_fraction + self.test_fraction >= 1:
+            raise ConfigError("val_fraction + test_fraction must leave training videos (< 1)")
+        if self.width % 2 or self.height % 2:
+            raise ConfigError(f"width and height must be even (got {self.width}x{self.height})")
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    color: str
+    shape: str
+    motion: str
+    phase: float
+
+
+@dataclass(frozen=True)
+class Caption:
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    video_id: str
+    split: str
+    seed: int
+    objects: tuple[ObjectPlan, ...]
+    sound: str | None
+    speaker: str | None  # "m" | "f" | None
+    topic: str | None
+    speech: str  # the words spoken ("" for none)
+    face: int | None  # index into avtool.synth.video.face_crops()
+    captions: tuple[Caption, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SynthRetrievalReport:
+    out: str
+    videos: int
+    splits: dict[str, int]
+    captions: dict[str, int]
+    wall_seconds: float
+    files: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _captions(objects, sound, speaker, topic, face) -> tuple[Caption, ...]:
+    out = [Caption(c, "visual") for c in text.visual_captions(objects, None)[:2]]
+    if sound:
+        out += [Caption(c, "audio") for c in text.audio_captions(sound)]
+        out.append(Caption(text.mixed_caption(objects, sound), "mixed"))
+    if topic:
+        out += [Caption(c, "speech") for c in text.speech_captions(speaker, topic)]
+    if face is not None:
+        out.append(Caption(text.face_caption(objects), "face"))
+    return tuple(out)
+
+
+def plan_videos(cfg: SynthRetrievalConfig) -> list[VideoPlan]:
+    """Every video's content and captions, a pure function of `cfg`."""
+    cfg.check()
+    rng = np.random.default_rng(cfg.seed)
+    splits = assign_splits(rng, cfg.videos, cfg.val_fraction, cfg.test_fraction)
+    plans = []
+    for i in range(cfg.videos):
+        n_obj = 2 if rng.random() < cfg.p_two_objects else 1
+        colors = rng.choice(len(text.COLORS), n_obj, replace=False)
+        shapes = rng.choice(len(text.SHAPES), n_obj, replace=False)
+        objects = tuple(ObjectPlan(text.COLORS[c], text.SHAPES[s],
+                                   text.MOTIONS[int(rng.integers(len(text.MOTIONS)))],
+                                   float(rng.uniform(0, 1)))
+                        for c, s in zip(colors, shapes, strict=True))
+        sound = (list(text.SOUND_WORDS)[int(rng.integers(len(text.SOUND_WORDS)))]
+                 if rng.random() < cfg.p_sound else None)
+        speaker = topic = None
+        speech = ""
+        if rng.random() < cfg.p_speech:
+            speaker = "m" if rng.random() < 0.5 else "f"
+            topic = text.TOPICS[int(rng.integers(len(text.TOPICS)))]
+            speech = text.spoken_sentence(topic, rng)
+        face = int(rng.integers(6)) if rng.random() < cfg.p_face else None
+        plans.append(VideoPlan(f"video{i}", splits[i], int(rng.integers(2**31)), objects, sound,
+                               speaker, topic, speech, face,
+                               _captions(objects, sound, speaker, topic, face)))
+    return plans
+
+
+def write_corpus_files(out: Path, plans: Sequence[VideoPlan], cfg: SynthRetrievalConfig
+                       ) -> list[Path]:
+    """Everything but the videos: manifest, MSR-VTT files, truth.jsonl."""
+    import csv
+
+    from avtool.formats.msrvtt import (
+        JsfusionQuery,
+        MsrvttSentence,
+        MsrvttVideo,
+        write_jsfusion_test,
+        write_msrvtt_data,
+        write_msrvtt_split,
+    )
+    from avtool.io import atomic_write
+
+    videos = [MsrvttVideo(p.video_id, "validate" if p.split == "val" else p.split, 0,
+                          f"synthetic://{p.video_id}", 0.0, float(cfg.seconds)) for p in plans]
+    sentences, sen = [], 0
+    for p in plans:
+        for c in p.captions:
+            sentences.append(MsrvttSentence(sen, p.video_id, c.text))
+            sen += 1
+    written = [write_msrvtt_data(out / "MSRVTT_data.json", videos, sentences)]
+    written.append(write_msrvtt_split(out / "MSRVTT_train.9k.csv",
+                                      [p.video_id for p in plans if p.split != "test"]))
+    written.append(write_msrvtt_split(out / "MSRVTT_train.7k.csv",
+                                      [p.video_id for p in plans if p.split == "train"]))
+    rng = np.random.default_rng(cfg.seed + 1)
+    queries = []
+    for p in plans:
+        if p.split == "test":
+            c = p.captions[int(rng.integers(len(p.captions)))]
+            n = p.video_id.removeprefix("video")
+            queries.append(JsfusionQuery(f"ret{len(queries)}", f"msr{n}", p.video_id, c.text))
+    if queries:
+        written.append(write_jsfusion_test(out / "MSRVTT_JSFUSION_test.csv", queries))
+    from avtool.formats.activitynet_paragraphs import write_activitynet_captions
+
+    for name, splits in (("train.json", ("train",)), ("val_1.json", ("test",))):
+        # ActivityNet Captions layout: each caption a sentence over an even share of the video
+        videos_an = {}
+        for p in plans:
+            if p.split in splits:
+                n = len(p.captions)
+                spans = [(round(k * cfg.seconds / n, 2), round((k + 1) * cfg.seconds / n, 2))
+                         for k in range(n)]
+                videos_an[p.video_id] = (float(cfg.seconds), spans,
+                                         [c.text[0].upper() + c.text[1:] + "." for c in p.captions])
+        if videos_an:
+            written.append(write_activitynet_captions(out / "activitynet" / name, videos_an))
+    with atomic_write(out / "videos.csv", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "path", "split"])
+        writer.writerows([p.video_id, f"videos/{p.video_id}.mp4", p.split] for p in plans)
+    with atomic_write(out / "truth.jsonl") as fh:
+        for p in plans:
+            fh.write(json.dumps(p.to_dict()) + "\n")
+    return [*written, out / "videos.csv", out / "truth.jsonl"]
+
+
+def read_truth(path: str | Path) -> list[dict]:
+    """The plans of a corpus's truth.jsonl (captions as dicts with text and kind)."""
+    from avtool.errors import FormatError
+
+    path = Path(path)
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"{path}: not a retrieval corpus truth.jsonl ({exc})") from None
+
+
+def synth_retrieval(out: str | Path, cfg: SynthRetrievalConfig = SynthRetrievalConfig(),
+                    workers: int = 1, progress: Callable[[int, int], None] | None = None
+                    ) -> SynthRetrievalReport:
+    """Plan, render and write the corpus into `out` (see the module docstring).
+
+    Videos already rendered by an earlier run with the same config are kept, so an
+    interrupted run resumes; another config in `out` is refused.
+    """
+    from avtool.config import check_config, config_to_dict
+    from avtool.synth.corpus import claim_corpus_dir
+    from avtool.synth.retrieval_render import render_all
+
+    t0 = time.perf_counter()
+    check_config(cfg, "synth retrieval")
+    out = Path(out)
+    plans = plan_videos(cfg)
+    claim_corpus_dir(out, config_to_dict(cfg, "synth_retrieval"))
+    (out / "videos").mkdir(parents=True, exist_ok=True)
+    render_all(plans, out / "videos", cfg, workers=workers, progress=progress)
+    files = [*write_corpus_files(out, plans, cfg), out / "config.json"]
+    kinds = {k: sum(c.kind == k for p in plans for c in p.captions) for k in KINDS}
+    splits = {s: sum(p.split == s for p in plans) for s in ("train", "val", "test")}
+    return SynthRetrievalReport(str(out), len(plans), splits, kinds,
+                                time.perf_counter() - t0, [str(f) for f in files])

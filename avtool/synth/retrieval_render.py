@@ -1,0 +1,102 @@
+"""Rendering the videos planned by `avtool.synth.retrieval`: sprites, a face, a sound, a voice.
+
+Frames: a per-video background (`avtool.synth.video.make_background`) with mild per-frame
+noise, each sprite drawn in every frame, and the planned face (`face_crops`) pasted at 60% of
+the frame height in the bottom-right corner, large enough for dlib's HOG detector. Audio: a
+noise bed near -40 dBFS, the planned library sound over the whole video and the planned voice
+(espeak-ng, a man's or a woman's variant) at a random moment, both with fades. Each video draws
+from its own random streams, so its bytes depend on its plan only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def _fade(n: int, sr: int, seconds: float = 0.05) -> np.ndarray:
+    k = min(int(seconds * sr), n // 2)
+    env = np.ones(n, np.float32)
+    if k > 0:
+        window = np.hanning(2 * k).astype(np.float32)
+        env[:k], env[n - k:] = window[:k], window[k:]
+    return env
+
+
+def render_audio(plan, cfg, rng: np.random.Generator) -> np.ndarray:
+    """The video's mono waveform, `cfg.seconds` long at `cfg.sample_rate`."""
+    from avtool.synth.sounds import render_sound
+    from avtool.synth.speech import synthesize
+
+    sr = cfg.sample_rate
+    n = cfg.seconds * sr
+    noise = rng.normal(size=n)
+    mix = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (-40 / 20)
+    if plan.sound:
+        wav = render_sound(plan.sound, float(cfg.seconds), sr, rng, snr_db=(25.0, 40.0),
+                           level_db=(-24.0, -18.0))[:n]
+        mix[:len(wav)] += wav * _fade(len(wav), sr)
+    if plan.speech:
+        variant = f"{plan.speaker}{int(rng.integers(1, 4))}"
+        voice = synthesize(plan.speech, voice="en", variant=variant,
+                           pitch=int(rng.integers(40, 60)), rate=int(rng.integers(175, 200)),
+                           sample_rate=sr).audio[: n]
+        voice = voice / (np.sqrt(np.mean(voice ** 2)) + 1e-9) * 10 ** (-14 / 20)
+        start = int(rng.integers(0, n - len(voice) + 1))
+        mix[start:start + len(voice)] += voice * _fade(len(voice), sr)
+    peak = np.abs(mix).max()
+    if peak > 0.9:
+        mix *= 0.9 / peak
+    return mix.astype(np.float32)
+
+
+def render_frames(plan, cfg, rng: np.random.Generator) -> np.ndarray:
+    """The video's frames, (seconds * fps, height, width, 3) uint8."""
+    from avtool.synth.video import COLORS, SpriteClass, draw_sprite, face_crops, paste_face
+
+    background = make_frame_background(cfg, rng)
+    sprites = [(SpriteClass(f"{o.color}-{o.shape}-{o.motion}", o.shape, COLORS[o.color],
+                            o.motion), o) for o in plan.objects]
+    face = face_crops()[plan.face] if plan.face is not None else None
+    side = min(cfg.width, cfg.height)
+    frames = np.empty((cfg.seconds * cfg.fps, cfg.height, cfg.width, 3), np.uint8)
+    for k in range(len(frames)):
+        t = k / cfg.fps
+        jitter = rng.normal(0, 2.0, size=(cfg.height, cfg.width, 1)).astype(np.int16)
+        frame = np.clip(background + jitter, 0, 255).astype(np.uint8)
+        if face is not None:
+            h = int(0.6 * side)
+            paste_face(frame, face, cfg.width - 0.32 * side, cfg.height - 0.32 * side, h)
+        for sprite, obj in sprites:
+            draw_sprite(frame, sprite, t=t, phase=obj.phase, size=0.13 * side)
+        frames[k] = frame
+    return frames
+
+
+def make_frame_background(cfg, rng: np.random.Generator) -> np.ndarray:
+    from avtool.synth.video import make_background
+
+    return make_background(cfg.height, cfg.width, rng).astype(np.int16)
+
+
+def render_video(plan, videos_dir: str | Path, cfg) -> Path:
+    """Render one planned video to ``videos_dir/<id>.mp4`` (atomically)."""
+    from avtool.media.video import write_video
+
+    audio_rng, video_rng = (np.random.default_rng(s)
+                            for s in np.random.SeedSequence(plan.seed).spawn(2))
+    path = Path(videos_dir) / f"{plan.video_id}.mp4"
+    write_video(path, render_frames(plan, cfg, video_rng), cfg.fps,
+                audio=render_audio(plan, cfg, audio_rng), sample_rate=cfg.sample_rate)
+    return path
+
+
+def render_all(plans: Sequence, videos_dir: str | Path, cfg, workers: int = 1,
+               progress: Callable[[int, int], None] | None = None) -> int:
+    """Render every plan whose mp4 is missing; returns how many were rendered."""
+    from avtool.synth.corpus import render_missing
+
+    return render_missing(render_video, plans, videos_dir, lambda p: f"{p.video_id}.mp4", cfg,
+                          workers, progress)
