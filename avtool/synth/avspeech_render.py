@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import MediaError
+from avtool.synth.corpus import clip_rngs
+from avtool.synth.mixing import limit_peak
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,7 @@ def render_audio(plan, speech: np.ndarray, n_samples: int, cfg, rng: np.random.G
     noise = rng.normal(size=n_samples)
     snr = 10 ** (rng.uniform(*cfg.snr_db) / 20)
     mix += noise * level / snr
-    peak = np.abs(mix).max()
-    if peak > 0.9:
-        mix *= 0.9 / peak
-    return mix.astype(np.float32)
+    return limit_peak(mix)
 
 
 def sprite_of(shown):
@@ -111,8 +110,7 @@ def render_clip(plan, clips_dir: str | Path, cfg):
                   for _, a, b in speech.words)
     path = Path(clips_dir) / f"{plan.id}.mp4"
     if not path.exists():
-        audio_rng, video_rng = (np.random.default_rng(s)
-                                for s in np.random.SeedSequence(plan.seed).spawn(2))
+        audio_rng, video_rng = clip_rngs(plan.seed)
         n_samples = n_frames * cfg.sample_rate // cfg.fps
         wav = render_audio(plan, speech.audio, n_samples, cfg, audio_rng)
         frames = render_frames(plan, n_frames, cfg, video_rng)

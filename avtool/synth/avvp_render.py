@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from avtool.formats.llp import LLP_CLASSES, N_SEGMENTS
+from avtool.synth.corpus import clip_rngs
+from avtool.synth.mixing import limit_peak, noise_bed
 
 # class -> ("sound", library recipe) | ("local", recipe here) | ("voice", style)
 CLASS_SOUNDS: dict[str, tuple[str, str]] = {
@@ -205,17 +207,13 @@ def render_audio(events, cfg, rng: np.random.Generator) -> np.ndarray:
     """The clip's mono waveform (N_SEGMENTS seconds at cfg.sample_rate)."""
     sr = cfg.sample_rate
     n = N_SEGMENTS * sr
-    noise = rng.normal(size=n)
-    mix = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (cfg.noise_dbfs / 20)
+    mix = noise_bed(n, rng, cfg.noise_dbfs)
     for ev in events:
         level = 10 ** (rng.uniform(-22, -14) / 20)
         for on, off in ev.audio:
             wav = class_sound(ev.label, off - on, sr, rng)
             mix[on * sr: on * sr + len(wav)] += level * wav * _ramp(len(wav), sr)
-    peak = np.abs(mix).max()
-    if peak > 0.9:
-        mix *= 0.9 / peak
-    return mix.astype(np.float32)
+    return limit_peak(mix)
 
 
 # --------------------------------------------------------------------------- sprites
@@ -257,8 +255,7 @@ def render_clip(plan, clips_dir: str | Path, cfg) -> Path:
     """Render one planned clip to ``clips_dir/<clip>.mp4`` (atomically); returns the path."""
     from avtool.media.video import write_video
 
-    audio_rng, video_rng = (np.random.default_rng(s)
-                            for s in np.random.SeedSequence(plan.seed).spawn(2))
+    audio_rng, video_rng = clip_rngs(plan.seed)
     wav = render_audio(plan.events, cfg, audio_rng)
     frames = render_frames(plan.events, cfg, video_rng)
     path = Path(clips_dir) / f"{plan.filename}.mp4"

@@ -13,14 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _fade(n: int, sr: int, seconds: float = 0.05) -> np.ndarray:
-    k = min(int(seconds * sr), n // 2)
-    env = np.ones(n, np.float32)
-    if k > 0:
-        window = np.hanning(2 * k).astype(np.float32)
-        env[:k], env[n - k:] = window[:k], window[k:]
-    return env
+from avtool.synth.corpus import clip_rngs
+from avtool.synth.mixing import add_faded, at_level, limit_peak, noise_bed
 
 
 def render_audio(plan, cfg, rng: np.random.Generator) -> np.ndarray:
@@ -30,8 +24,7 @@ def render_audio(plan, cfg, rng: np.random.Generator) -> np.ndarray:
 
     sr = cfg.sample_rate
     n = plan.seconds * sr
-    noise = rng.normal(size=n)
-    mix = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (-40 / 20)
+    mix = noise_bed(n, rng, -40)
     for e in plan.events:
         if e.kind == "sound":
             start = int(e.start * sr)
@@ -41,14 +34,10 @@ def render_audio(plan, cfg, rng: np.random.Generator) -> np.ndarray:
             language, _, variant = e.voice.partition("+")
             wav = synthesize(e.said, voice=language, variant=variant, pitch=e.pitch,
                              rate=e.rate, sample_rate=sr).audio[:int(e.audio_seconds * sr)]
-            wav = wav / (np.sqrt(np.mean(wav ** 2)) + 1e-9) * 10 ** (-18 / 20)
+            wav = at_level(wav, -18)
             start = int(e.audio_at * sr)
-        wav = wav[: max(0, n - start)]
-        mix[start:start + len(wav)] += wav * _fade(len(wav), sr)
-    peak = np.abs(mix).max()
-    if peak > 0.9:
-        mix *= 0.9 / peak
-    return mix.astype(np.float32)
+        add_faded(mix, wav, start, sr)
+    return limit_peak(mix)
 
 
 def render_frames(plan, cfg, rng: np.random.Generator) -> np.ndarray:
@@ -74,8 +63,7 @@ def render_video(plan, videos_dir: str | Path, cfg) -> Path:
     """Render one planned video to ``videos_dir/<id>.mp4`` (atomically)."""
     from avtool.media.video import write_video
 
-    audio_rng, video_rng = (np.random.default_rng(s)
-                            for s in np.random.SeedSequence(plan.seed).spawn(2))
+    audio_rng, video_rng = clip_rngs(plan.seed)
     path = Path(videos_dir) / f"{plan.video_id}.mp4"
     write_video(path, render_frames(plan, cfg, video_rng), cfg.fps,
                 audio=render_audio(plan, cfg, audio_rng), sample_rate=cfg.sample_rate)

@@ -5,7 +5,8 @@
 * `assign_splits`: train / val / test for n items, exact counts, shuffled;
 * `check_corpus_dir` / `claim_corpus_dir`: start, resume or refuse an output folder, keyed
   by its ``config.json``;
-* `map_in_workers`: run a picklable function over jobs in fresh (spawned) processes.
+* `map_in_workers`: run a picklable function over jobs in fresh (spawned) processes;
+* `clip_rngs`: a clip's own audio and video random streams, from its planned seed.
 
 `avtool.synth.avvp` and `avtool.synth.avspeech` are built on these.
 """
@@ -34,6 +35,13 @@ def youtube_like_id(rng: np.random.Generator) -> str:
         vid = "".join(YOUTUBE_ID_CHARS[c] for c in chars)
         if vid[0] != "-":
             return vid
+
+
+def clip_rngs(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """(audio, video) generators of one clip, spawned from its planned `seed`, so a clip's
+    bytes depend on its plan only, whatever order or worker renders it."""
+    audio, video = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(audio), np.random.default_rng(video)
 
 
 def assign_splits(rng: np.random.Generator, n: int, val: float, test: float) -> list[str]:

@@ -15,19 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from avtool.synth.corpus import clip_rngs
+from avtool.synth.mixing import add_faded, at_level, limit_peak, noise_bed
+
 
 def radius_px(cfg, size: str) -> float:
     """A sprite's radius in pixels: `cfg.radius_big` or `radius_small` of the short side."""
     return min(cfg.width, cfg.height) * (cfg.radius_big if size == "big" else cfg.radius_small)
-
-
-def _fade(n: int, sr: int, seconds: float = 0.05) -> np.ndarray:
-    k = min(int(seconds * sr), n // 2)
-    env = np.ones(n, np.float32)
-    if k > 0:
-        window = np.hanning(2 * k).astype(np.float32)
-        env[:k], env[n - k:] = window[:k], window[k:]
-    return env
 
 
 def sound_span(plan, seconds: int) -> tuple[float, float]:
@@ -44,26 +38,22 @@ def render_audio(plan, cfg, rng: np.random.Generator) -> np.ndarray:
 
     sr = cfg.sample_rate
     n = cfg.seconds * sr
-    noise = rng.normal(size=n)
-    mix = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (-40 / 20)
+    mix = noise_bed(n, rng, -40)
     if plan.sound:
         on, off = sound_span(plan, cfg.seconds)
         wav = render_sound(plan.sound, off - on, sr, rng, snr_db=(25.0, 40.0),
                            level_db=(-20.0, -14.0))
         start = int(on * sr)
-        mix[start:start + len(wav)] += wav * _fade(len(wav), sr)
+        add_faded(mix, wav, start, sr)
     if plan.speech:
         variant = f"{rng.choice(['m', 'f'])}{int(rng.integers(1, 5))}"
         voice = synthesize(plan.speech, voice="en", variant=variant,
                            pitch=int(rng.integers(35, 65)), rate=int(rng.integers(150, 190)),
                            sample_rate=sr).audio[: n]
-        voice = voice / (np.sqrt(np.mean(voice ** 2)) + 1e-9) * 10 ** (-18 / 20)
+        voice = at_level(voice, -18)
         start = int(rng.integers(0, n - len(voice) + 1))
-        mix[start:start + len(voice)] += voice * _fade(len(voice), sr)
-    peak = np.abs(mix).max()
-    if peak > 0.9:
-        mix *= 0.9 / peak
-    return mix.astype(np.float32)
+        add_faded(mix, voice, start, sr)
+    return limit_peak(mix)
 
 
 def render_frames(plan, cfg, rng: np.random.Generator) -> np.ndarray:
@@ -89,8 +79,7 @@ def render_video(plan, videos_dir: str | Path, cfg) -> Path:
     """Render one planned video to ``videos_dir/<id>.mp4`` (atomically)."""
     from avtool.media.video import write_video
 
-    audio_rng, video_rng = (np.random.default_rng(s)
-                            for s in np.random.SeedSequence(plan.seed).spawn(2))
+    audio_rng, video_rng = clip_rngs(plan.seed)
     path = Path(videos_dir) / f"{plan.video_id}.mp4"
     write_video(path, render_frames(plan, cfg, video_rng), cfg.fps,
                 audio=render_audio(plan, cfg, audio_rng), sample_rate=cfg.sample_rate)
