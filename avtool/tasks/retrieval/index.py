@@ -26,7 +26,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,7 @@ class Index:
     d_model: int
     model: str
     model_path: str
+    _present_cache: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -66,15 +67,24 @@ class Index:
     def scores(self, phi: np.ndarray, w: np.ndarray) -> np.ndarray:
         """(Q, V) exact scores of queries (φ (Q, N, d), w (Q, N))."""
         q = (phi * w[:, :, None]).reshape(len(phi), -1).astype(np.float32)
-        den = self.present.astype(np.float32) @ w.T.astype(np.float32)  # (V, Q)
-        if self.emb.dtype == np.float16:  # torch's half kernels read half the bytes
+        den = np.maximum(self._present_f32() @ w.T.astype(np.float32), 1e-8).T  # (Q, V)
+        # One query at a time is a matrix-vector product, which reads the matrix once at
+        # memory speed; a (V, D) @ (D, 1) matrix product takes about twice as long. torch's
+        # half-precision matrix-vector kernel reads a float16 index at half the bytes.
+        if self.emb.dtype == np.float16:
             import torch
 
-            num = (torch.from_numpy(self.emb) @ torch.from_numpy(q.T.astype(np.float16))
-                   ).float().numpy()
+            emb = torch.from_numpy(self.emb)
+            num = np.stack([(emb @ torch.from_numpy(v.astype(np.float16))).float().numpy()
+                            for v in q])
         else:
-            num = self.emb @ q.T
-        return np.ascontiguousarray((num / np.maximum(den, 1e-8)).T, dtype=np.float32)
+            num = np.stack([self.emb @ v for v in q])
+        return np.ascontiguousarray(num / den, dtype=np.float32)
+
+    def _present_f32(self) -> np.ndarray:
+        if self._present_cache is None:
+            self._present_cache = self.present.astype(np.float32)
+        return self._present_cache
 
     def search(self, phi: np.ndarray, w: np.ndarray, top: int) -> list[list[tuple[int, float]]]:
         """The `top` best (row, score) of each query, best first (ties: lower row first)."""
@@ -83,9 +93,22 @@ class Index:
 
 
 def top_k(row: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (index, score) of `row`, best first, ties broken by the lower index.
+
+    torch.topk finds the k-th best value in about a millisecond over a million scores
+    (np.argpartition takes ten); every entry at least that good is then ordered exactly."""
+    import torch
+
+    row = np.ascontiguousarray(row, dtype=np.float32)
     k = min(k, len(row))
-    part = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
-    order = part[np.lexsort((part, -row[part]))]
+    if k <= 0:
+        return []
+    if k < len(row):
+        kth = float(torch.topk(torch.from_numpy(row), k, sorted=False).values.min())
+        part = np.flatnonzero(row >= kth)
+    else:
+        part = np.arange(len(row))
+    order = part[np.lexsort((part, -row[part]))][:k]
     return [(int(i), float(row[i])) for i in order]
 
 
