@@ -27,8 +27,11 @@ def test_help_lists_commands_and_every_command_has_an_example():
 
 
 def test_completion_is_available():
-    result = runner.invoke(app, ["--show-completion", "bash"])
-    assert result.exit_code == 0 and "_AVTOOL_COMPLETE" in result.stdout
+    # `--show-completion` finds the shell from the parent processes (shellingham), which a
+    # detached run has none of; the script itself is what `_AVTOOL_COMPLETE=source_bash` prints.
+    result = runner.invoke(app, [], env={"_AVTOOL_COMPLETE": "source_bash"}, prog_name="avtool")
+    assert result.exit_code == 0 and "_AVTOOL_COMPLETE=complete_bash" in result.stdout
+    assert "complete -o default -F _avtool_completion avtool" in result.stdout
 
 
 def test_errors_are_one_line_unless_debug(tmp_path):
