@@ -44,7 +44,7 @@ def get_task(name: str) -> type:
 
 def task_folders() -> list[str]:
     """Every task folder as a package (``avtool.tasks.speaker``...): the registered tasks'
-    first, in registry order, then folders with evaluation only (their models are to come)."""
+    first, in registry order, then folders without a TASKS line (curate)."""
     import pkgutil
 
     registered = list(dict.fromkeys(".".join(t.split(":")[0].split(".")[:3])
