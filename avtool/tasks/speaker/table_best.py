@@ -44,7 +44,7 @@ class Plan:
     test_speakers: int = 32
     test_utterances: int = 10
     test_seed: int = 2
-    epochs: int = 4
+    epochs: int = 8
     batch_size: int = 32
     workers: int = 1
     seed: int = 0
