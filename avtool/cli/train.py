@@ -97,6 +97,10 @@ def _task_command(name: str) -> click.Command:
     fields = dataclasses.fields(options_type)
     hints = typing.get_type_hints(options_type)
     annotations = typing.get_type_hints(_common, include_extras=True)
+    store_help = getattr(task_class, "store_help", None)
+    if store_help:  # a task that trains from more than a store says so (speaker: wav folders)
+        annotations["store"] = Annotated[Path, input_path(
+            "--store", kind="any", must_exist=False, help=store_help, rich_help_panel=COMMON)]
     params = [p.replace(annotation=annotations[p.name])
               for p in inspect.signature(_common).parameters.values()]
     for field in fields:

@@ -107,6 +107,8 @@ class Task(Protocol):
     example: ClassVar[str]  # a runnable `avtool train <name> ...` line for its --help
     Options: ClassVar[type]  # frozen dataclass of `avtool train <name>` options
     selection: ClassVar[tuple[str, str]]  # (validation metric, "max" | "min")
+    # Optional: a task that trains from more than a feature store sets ``store_help``, the
+    # help text of `avtool train <name> --store` (default: "Training feature store (.h5).").
 
     @classmethod
     def from_options(cls, options: Any, store: Path) -> Task: ...

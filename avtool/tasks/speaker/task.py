@@ -108,6 +108,9 @@ class SpeakerTask:
                "--loss amsoftmax --epochs 5 --out runs/tr34")
     Options = SpeakerOptions
     selection = ("eer", "min")
+    store_help = ("Training data: a feature store (.h5), or a wav folder (<id>/<video>/*.wav) "
+                  "or a csv/tsv/jsonl/json manifest, whose features are computed on the fly "
+                  "(needed for --augment).")
 
     def __init__(self, store: str | Path, model: SpeakerModelConfig,
                  train: SpeakerTrainConfig) -> None:
