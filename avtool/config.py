@@ -100,12 +100,23 @@ def check_config(config: Any, type_tag: str) -> Any:
     return config
 
 
+#: Field metadata of a config field added after stores and checkpoints were first written:
+#: `config_to_dict` leaves it out while it holds its default, so the recipes recorded before
+#: the field existed still compare equal (``field(default=..., metadata=ADDED_LATER)``).
+ADDED_LATER = {"added_later": True}
+
+
 def config_to_dict(config: Any, type_tag: str) -> dict[str, Any]:
     """`{"type": tag, **fields}`: enough to rebuild the config with `config_from_dict`.
 
     JSON-normalised (tuples become lists), so a dict read back from a store compares equal.
+    Fields marked `ADDED_LATER` are left out while they hold their default.
     """
-    return json.loads(json.dumps({"type": type_tag, **dataclasses.asdict(config)}))
+    data = dataclasses.asdict(config)
+    for f in dataclasses.fields(config):
+        if f.metadata.get("added_later") and data[f.name] == f.default:
+            del data[f.name]
+    return json.loads(json.dumps({"type": type_tag, **data}))
 
 
 def config_from_dict(config_type: type[C], data: dict[str, Any], type_tag: str | None = None) -> C:

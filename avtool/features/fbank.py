@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from avtool.config import ranged
+from avtool.config import ADDED_LATER, ranged
 from avtool.errors import ConfigError
 from avtool.features.base import (
     MILLISECONDS,
@@ -36,7 +36,9 @@ class FbankConfig:
     low_freq: float = field(default=20.0, metadata=ranged(min=0))
     high_freq: float = field(default=0.0, metadata=ranged())  # <= 0: offset from Nyquist
     use_energy: bool = False
-    window_type: str = "povey"  # Kaldi's default; "hamming" is AVATAR's (Gabeur thesis §5.2.1)
+    # Kaldi's default; "hamming" is AVATAR's (Gabeur thesis §5.2.1). Added after fbank stores
+    # existed: left out of the recorded recipe while "povey", so those stores still match.
+    window_type: str = field(default="povey", metadata=ADDED_LATER)
 
     def check(self) -> None:
         check_frames("fbank", self.frame_length_ms, self.frame_shift_ms, self.sample_rate)

@@ -24,3 +24,15 @@ def test_hamming_window_is_kaldis_hamming_and_differs_from_the_default():
 def test_unknown_window_is_a_config_error():
     with pytest.raises(ConfigError, match="window_type='square'"):
         build_extractor("fbank:window_type=square")
+
+
+def test_the_default_window_leaves_the_recorded_recipe_as_before():
+    """Stores and checkpoints written before window_type existed still match a fresh fbank."""
+    from avtool.config import config_from_dict, config_to_dict
+    from avtool.features.fbank import FbankConfig
+
+    default = config_to_dict(build_extractor("fbank").config, "fbank")
+    assert "window_type" not in default
+    hamming = config_to_dict(build_extractor("fbank:window_type=hamming").config, "fbank")
+    assert hamming["window_type"] == "hamming"
+    assert config_from_dict(FbankConfig, default, "fbank").window_type == "povey"
