@@ -121,11 +121,14 @@ def _dist_env() -> tuple[int, int, int]:
     return int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0")), world
 
 
-def _init_distributed(device: str, world: int) -> None:
+def _init_distributed(device: str, world: int) -> bool:
+    """Join torchrun's process group; True when this call created it (fit then ends it)."""
     import torch.distributed as dist
 
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+        return True
+    return False
 
 
 def _all_reduce_mean(values: dict[str, float], world: int) -> dict[str, float]:
@@ -160,7 +163,7 @@ def fit(task: TrainTask, config: TrainConfig, out_dir: str | Path, resume: bool 
     if device == "cuda":
         device = f"cuda:{local_rank}"
         torch.cuda.set_device(local_rank)
-    _init_distributed(device, world)
+    owns_group = _init_distributed(device, world)
     seed_everything(config.seed + rank)
 
     model = task.build_model().to(device)
@@ -256,6 +259,10 @@ def fit(task: TrainTask, config: TrainConfig, out_dir: str | Path, resume: bool 
         import torch.distributed as dist
 
         dist.barrier()
+        if owns_group:
+            # Left to interpreter exit, gloo's teardown races between ranks: a rank whose
+            # peer has already closed its sockets can abort (SIGABRT, seen once in CI).
+            dist.destroy_process_group()
     return TrainResult(out_dir, history, best)
 
 
