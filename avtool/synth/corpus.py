@@ -6,7 +6,9 @@
 * `check_corpus_dir` / `claim_corpus_dir`: start, resume or refuse an output folder, keyed
   by its ``config.json``;
 * `map_in_workers`: run a picklable function over jobs in fresh (spawned) processes;
-* `clip_rngs`: a clip's own audio and video random streams, from its planned seed.
+* `clip_rngs`: a clip's own audio and video random streams, from its planned seed;
+* `render_videos`: render ``<video_id>.mp4`` of every plan still missing, from a frames and an
+  audio function (the dialogs, captions and retrieval corpora).
 
 `avtool.synth.avvp` and `avtool.synth.avspeech` are built on these.
 """
@@ -154,3 +156,27 @@ def render_missing(render: Callable, plans: Sequence, out_dir: str | Path,
     map_in_workers(render, [(p, str(out_dir), cfg) for p in todo], workers,
                    progress and (lambda done, _: progress(before + done, len(plans))))
     return len(todo)
+
+
+def render_video(plan, videos_dir: str | Path, cfg, *, frames: Callable,
+                 audio: Callable) -> Path:
+    """Render ``videos_dir/<plan.video_id>.mp4`` (atomically): ``frames(plan, cfg, rng)`` and
+    ``audio(plan, cfg, rng)``, each with the plan's own stream (`clip_rngs`)."""
+    from avtool.media.video import write_video
+
+    audio_rng, video_rng = clip_rngs(plan.seed)
+    path = Path(videos_dir) / f"{plan.video_id}.mp4"
+    write_video(path, frames(plan, cfg, video_rng), cfg.fps,
+                audio=audio(plan, cfg, audio_rng), sample_rate=cfg.sample_rate)
+    return path
+
+
+def render_videos(plans: Sequence, videos_dir: str | Path, cfg, frames: Callable,
+                  audio: Callable, workers: int = 1,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """`render_video` for every plan whose mp4 is missing (`render_missing`); returns how
+    many were rendered. `frames` and `audio` must be module-level (they go to workers)."""
+    import functools
+
+    return render_missing(functools.partial(render_video, frames=frames, audio=audio), plans,
+                          videos_dir, lambda p: f"{p.video_id}.mp4", cfg, workers, progress)

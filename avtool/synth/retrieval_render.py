@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avtool.synth.corpus import clip_rngs
+from avtool.synth.corpus import render_videos
 from avtool.synth.mixing import add_faded, at_level, limit_peak, noise_bed
 
 
@@ -71,21 +71,7 @@ def make_frame_background(cfg, rng: np.random.Generator) -> np.ndarray:
     return make_background(cfg.height, cfg.width, rng).astype(np.int16)
 
 
-def render_video(plan, videos_dir: str | Path, cfg) -> Path:
-    """Render one planned video to ``videos_dir/<id>.mp4`` (atomically)."""
-    from avtool.media.video import write_video
-
-    audio_rng, video_rng = clip_rngs(plan.seed)
-    path = Path(videos_dir) / f"{plan.video_id}.mp4"
-    write_video(path, render_frames(plan, cfg, video_rng), cfg.fps,
-                audio=render_audio(plan, cfg, audio_rng), sample_rate=cfg.sample_rate)
-    return path
-
-
 def render_all(plans: Sequence, videos_dir: str | Path, cfg, workers: int = 1,
                progress: Callable[[int, int], None] | None = None) -> int:
     """Render every plan whose mp4 is missing; returns how many were rendered."""
-    from avtool.synth.corpus import render_missing
-
-    return render_missing(render_video, plans, videos_dir, lambda p: f"{p.video_id}.mp4", cfg,
-                          workers, progress)
+    return render_videos(plans, videos_dir, cfg, render_frames, render_audio, workers, progress)
