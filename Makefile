@@ -10,7 +10,7 @@ TORCH_PAIR := torch==2.11.0 torchaudio==2.11.0
 DEMO_DIR ?= build/demo
 
 .PHONY: setup demo test bench lint clean table-voxceleb table-voxceleb-best table-avvp table-curate table-avsd \
-	table-avatar table-mmt asd-model table-malta
+	table-avatar table-mmt asd-model expert-nets table-malta
 
 setup: $(VENV)/.installed
 
@@ -74,6 +74,11 @@ table-avatar: setup
 
 table-mmt: setup
 	$(PY) -m avtool.tasks.retrieval.table --workdir build/table-mmt
+
+# The audio, appearance and motion networks shipped as avtool/features/weights/*.pt (README,
+# "Text-video retrieval"): trained on labelled synthetic examples, one thread, deterministic.
+expert-nets: setup
+	$(PY) -m avtool.tasks.retrieval.expert_training --out avtool/features/weights
 
 table-malta: setup
 	$(PY) -m avtool.tasks.grounding.table --workdir build/table-malta

@@ -5,6 +5,8 @@ Add a feature: write `avtool/features/<name>.py` with a config dataclass and an
 """
 
 from avtool.features import (  # noqa: F401
+    appearance_net,
+    audio_net,
     color,
     face_dlib,
     fbank,
@@ -15,6 +17,8 @@ from avtool.features import (  # noqa: F401
     logmel,
     mfcc,
     motion,
+    motion_net,
+    ocr_tesseract,
     spectrogram,
     speech_minilm,
     vggish,

@@ -17,6 +17,7 @@ second) and giving one vector per example; see `avtool.features.onnx_runner`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +41,6 @@ class LlpAudioExtractor(OnnxPlugin, AudioExtractor):
 
     def __init__(self, config=None, device: str = "cpu") -> None:
         super().__init__(config, device)
-        self._mel = None
         self._model = None
         self._dim: int | None = None
 
@@ -53,27 +53,44 @@ class LlpAudioExtractor(OnnxPlugin, AudioExtractor):
         return self.plugin_dim(128, (1, 96, 64))
 
     def compute(self, wav: np.ndarray) -> np.ndarray:
-        import torch
-        import torchaudio
-
         cfg = self.config
         if cfg.sample_rate != 16_000:
             raise MediaError("llp_audio: the VGGish front end is defined at 16 kHz only")
-        n = cfg.segments * cfg.sample_rate
-        wav = np.asarray(wav, np.float32)[:n]
-        if len(wav) < n:
-            wav = np.pad(wav, (0, n - len(wav)))
-        if self._mel is None:
-            self._mel = torchaudio.transforms.MelSpectrogram(
-                sample_rate=16_000, n_fft=512, win_length=400, hop_length=160, f_min=125.0,
-                f_max=7500.0, n_mels=64, power=1.0, center=False, mel_scale="htk",
-                window_fn=lambda k: torch.hann_window(k, periodic=True),
-            )
-        with torch.no_grad():
-            segments = torch.from_numpy(wav.reshape(cfg.segments, cfg.sample_rate))
-            logmel = torch.log(self._mel(segments) + 0.01).numpy()  # (T, 64, 98)
+        logmel = segment_logmel(wav, cfg.segments)  # (T, 64, 98)
         if cfg.model:
-            examples = np.swapaxes(logmel[:, :, :96], 1, 2)[:, None]  # (T, 1, 96, 64)
-            return self.onnx.run(examples)
+            return self.onnx.run(vggish_examples(logmel))
         return np.concatenate([logmel.mean(axis=2), logmel.std(axis=2)], axis=1).astype(
             np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _vggish_mel():
+    import torch
+    import torchaudio
+
+    return torchaudio.transforms.MelSpectrogram(
+        sample_rate=16_000, n_fft=512, win_length=400, hop_length=160, f_min=125.0,
+        f_max=7500.0, n_mels=64, power=1.0, center=False, mel_scale="htk",
+        window_fn=lambda k: torch.hann_window(k, periodic=True),
+    )
+
+
+def segment_logmel(wav: np.ndarray, segments: int) -> np.ndarray:
+    """VGGish's log-mel of each 1-s segment of 16-kHz `wav`: (segments, 64, 98) float32.
+
+    The waveform is zero-padded or trimmed to `segments` seconds first."""
+    import torch
+
+    n = segments * 16_000
+    wav = np.asarray(wav, np.float32)[:n]
+    if len(wav) < n:
+        wav = np.pad(wav, (0, n - len(wav)))
+    with torch.no_grad():
+        x = torch.from_numpy(wav.reshape(segments, 16_000))
+        return torch.log(_vggish_mel()(x) + 0.01).numpy()
+
+
+def vggish_examples(logmel: np.ndarray) -> np.ndarray:
+    """VGGish's input from `segment_logmel`'s output: the first 0.96 s (96 frames) of each
+    segment, (segments, 1, 96, 64)."""
+    return np.ascontiguousarray(np.swapaxes(logmel[:, :, :96], 1, 2)[:, None])

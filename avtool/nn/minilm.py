@@ -63,6 +63,43 @@ def load_minilm():
     return model.eval()
 
 
+def weights_sha256() -> str:
+    """sha256 of the installed ``model.safetensors`` (the frozen experts' model checksum)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(minilm_dir() / "model.safetensors", "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class WordpieceEncoder:
+    """The frozen MiniLM's contextual 384-d vector of each WordPiece of a text: at most
+    `max_tokens` pieces, [CLS] and [SEP] dropped (the Gabeur thesis's "one feature per
+    wordpiece", Ch. 4). Loaded on first use; empty text gives zero rows."""
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        self._tokenizer = self._model = None
+
+    def __call__(self, text: str):
+        import numpy as np
+
+        if not text:
+            return np.zeros((0, HIDDEN), np.float32)
+        import torch
+
+        if self._model is None:
+            self._tokenizer, self._model = load_tokenizer(), load_minilm()
+        enc = self._tokenizer([text], truncation=True, max_length=self.max_tokens + 2,
+                              return_tensors="pt")
+        with torch.no_grad():
+            out = self._model(input_ids=enc["input_ids"],
+                              attention_mask=enc["attention_mask"]).last_hidden_state[0]
+        return out[1:-1].numpy().astype(np.float32)
+
+
 def tiny_bert(hidden: int = 64, layers: int = 2, heads: int = 2, max_positions: int = 128):
     """A randomly initialised BERT over MiniLM's vocabulary (debug and test sizes)."""
     offline()

@@ -8,8 +8,14 @@ with probability `p_speech` (a man's or a woman's espeak-ng voice), and a face f
 photo (`avtool.synth.video.face_crops`) pasted in a corner with probability `p_face`. Its
 captions: two that only the picture answers, and where present two that only the sound
 answers plus one mixing both, two that only the speech answers ("a man talks about
-football": the picture and the sound say nothing of it) and one about the face. Each caption
-carries its kind (``visual``, ``audio``, ``mixed``, ``speech``, ``face``).
+football": the picture and the sound say nothing of it) and one about the face. With
+`text_share` > 0 that share of the videos also shows one shop-sign word written on screen
+(HARBOUR, BAKERY, ...; drawn from its own random stream, so the rest of each plan is
+unchanged) and two captions that only the written word answers. Each caption carries its kind (``visual``, ``audio``,
+``mixed``, ``speech``, ``face``, ``ocr``).
+
+With `long_videos` > 0, ActivityNet-style long videos are written under ``long/`` as well
+(`avtool.synth.retrieval_long`).
 
 Files written under the output folder::
 
@@ -22,6 +28,7 @@ Files written under the output folder::
     activitynet/train.json       ActivityNet Captions layout (train videos; each caption a
     activitynet/val_1.json       sentence over an even share of the video): paragraph retrieval
     truth.jsonl                  each video's plan and each caption's kind
+    long/...                     the long videos and their paragraph split (long_videos > 0)
     config.json                  the config (a rerun with the same one resumes)
 
 Deterministic from the seed: plans, captions and media bytes depend on the config only,
@@ -38,12 +45,14 @@ from pathlib import Path
 
 import numpy as np
 
-from avtool.config import ranged
+from avtool.config import ADDED_LATER, ranged
 from avtool.errors import ConfigError
 from avtool.synth import retrieval_text as text
 from avtool.synth.corpus import assign_splits
+from avtool.synth.retrieval_plan import ObjectPlan, draw_content, pick_sign
 
-KINDS = ("visual", "audio", "mixed", "speech", "face")
+KINDS = ("visual", "audio", "mixed", "speech", "face", "ocr")
+SIGN_STREAM = 1  # the written words' random stream: [seed, SIGN_STREAM]
 
 
 @dataclass(frozen=True)
@@ -61,20 +70,16 @@ class SynthRetrievalConfig:
     p_sound: float = field(default=0.7, metadata=ranged(0, 1))
     p_speech: float = field(default=0.5, metadata=ranged(0, 1))
     p_face: float = field(default=0.3, metadata=ranged(0, 1))
+    # added later: left out of config.json at their defaults, so earlier corpora resume
+    text_share: float = field(default=0.0, metadata={**ranged(0, 1), **ADDED_LATER})
+    long_videos: int = field(default=0, metadata={**ranged(0, 100_000), **ADDED_LATER})
+    long_seconds: int = field(default=24, metadata={**ranged(12, 300), **ADDED_LATER})
 
     def check(self) -> None:
         if self.val_fraction + self.test_fraction >= 1:
             raise ConfigError("val_fraction + test_fraction must leave training videos (< 1)")
         if self.width % 2 or self.height % 2:
             raise ConfigError(f"width and height must be even (got {self.width}x{self.height})")
-
-
-@dataclass(frozen=True)
-class ObjectPlan:
-    color: str
-    shape: str
-    motion: str
-    phase: float
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,13 @@ class VideoPlan:
     speech: str  # the words spoken ("" for none)
     face: int | None  # index into avtool.synth.video.face_crops()
     captions: tuple[Caption, ...]
+    text: str | None = None  # the word written on screen (`text_share`)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if data["text"] is None:
+            del data["text"]  # truth.jsonl of a corpus without signs keeps its earlier bytes
+        return data
 
 
 @dataclass(frozen=True)
@@ -108,12 +117,13 @@ class SynthRetrievalReport:
     captions: dict[str, int]
     wall_seconds: float
     files: list[str]
+    long_videos: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _captions(objects, sound, speaker, topic, face) -> tuple[Caption, ...]:
+def _captions(objects, sound, speaker, topic, face, word=None) -> tuple[Caption, ...]:
     out = [Caption(c, "visual") for c in text.visual_captions(objects, None)[:2]]
     if sound:
         out += [Caption(c, "audio") for c in text.audio_captions(sound)]
@@ -122,6 +132,8 @@ def _captions(objects, sound, speaker, topic, face) -> tuple[Caption, ...]:
         out += [Caption(c, "speech") for c in text.speech_captions(speaker, topic)]
     if face is not None:
         out.append(Caption(text.face_caption(objects), "face"))
+    if word:
+        out += [Caption(c, "ocr") for c in text.ocr_captions(word)]
     return tuple(out)
 
 
@@ -129,28 +141,15 @@ def plan_videos(cfg: SynthRetrievalConfig) -> list[VideoPlan]:
     """Every video's content and captions, a pure function of `cfg`."""
     cfg.check()
     rng = np.random.default_rng(cfg.seed)
+    signs = np.random.default_rng([cfg.seed, SIGN_STREAM])
     splits = assign_splits(rng, cfg.videos, cfg.val_fraction, cfg.test_fraction)
     plans = []
     for i in range(cfg.videos):
-        n_obj = 2 if rng.random() < cfg.p_two_objects else 1
-        colors = rng.choice(len(text.COLORS), n_obj, replace=False)
-        shapes = rng.choice(len(text.SHAPES), n_obj, replace=False)
-        objects = tuple(ObjectPlan(text.COLORS[c], text.SHAPES[s],
-                                   text.MOTIONS[int(rng.integers(len(text.MOTIONS)))],
-                                   float(rng.uniform(0, 1)))
-                        for c, s in zip(colors, shapes, strict=True))
-        sound = (list(text.SOUND_WORDS)[int(rng.integers(len(text.SOUND_WORDS)))]
-                 if rng.random() < cfg.p_sound else None)
-        speaker = topic = None
-        speech = ""
-        if rng.random() < cfg.p_speech:
-            speaker = "m" if rng.random() < 0.5 else "f"
-            topic = text.TOPICS[int(rng.integers(len(text.TOPICS)))]
-            speech = text.spoken_sentence(topic, rng)
-        face = int(rng.integers(6)) if rng.random() < cfg.p_face else None
+        objects, sound, speaker, topic, speech, face = draw_content(rng, cfg)
+        word = pick_sign(signs, cfg.text_share)
         plans.append(VideoPlan(f"video{i}", splits[i], int(rng.integers(2**31)), objects, sound,
                                speaker, topic, speech, face,
-                               _captions(objects, sound, speaker, topic, face)))
+                               _captions(objects, sound, speaker, topic, face, word), word))
     return plans
 
 
@@ -227,7 +226,8 @@ def read_truth(path: str | Path) -> list[dict]:
 
 
 def synth_retrieval(out: str | Path, cfg: SynthRetrievalConfig = SynthRetrievalConfig(),
-                    workers: int = 1, progress: Callable[[int, int], None] | None = None
+                    workers: int = 1, progress: Callable[[int, int], None] | None = None,
+                    long_progress: Callable[[int, int], None] | None = None
                     ) -> SynthRetrievalReport:
     """Plan, render and write the corpus into `out` (see the module docstring).
 
@@ -246,7 +246,12 @@ def synth_retrieval(out: str | Path, cfg: SynthRetrievalConfig = SynthRetrievalC
     (out / "videos").mkdir(parents=True, exist_ok=True)
     render_all(plans, out / "videos", cfg, workers=workers, progress=progress)
     files = [*write_corpus_files(out, plans, cfg), out / "config.json"]
+    if cfg.long_videos:
+        from avtool.synth.retrieval_long import synth_long_videos
+
+        files += synth_long_videos(out / "long", cfg, workers=workers, progress=long_progress)
     kinds = {k: sum(c.kind == k for p in plans for c in p.captions) for k in KINDS}
     splits = {s: sum(p.split == s for p in plans) for s in ("train", "val", "test")}
     return SynthRetrievalReport(str(out), len(plans), splits, kinds,
-                                time.perf_counter() - t0, [str(f) for f in files])
+                                time.perf_counter() - t0, [str(f) for f in files],
+                                cfg.long_videos)

@@ -7,7 +7,12 @@ Caption kinds (each caption is tagged with one, so tables can score them apart):
 * ``audio``: only the sound track's event answers ("a dog barks");
 * ``mixed``: picture and sound together ("a dog barks while a red star spins");
 * ``speech``: only what is said answers ("a man talks about football");
-* ``face``: a face on screen plus the picture ("a person watches a blue circle bounce").
+* ``face``: a face on screen plus the picture ("a person watches a blue circle bounce");
+* ``ocr``: only the word written on screen answers ("a video with the word HARBOUR written
+  on it"), for the videos `--text-share` writes a word on.
+
+A long video's segment gets one sentence (`segment_sentence`) naming all it shows, plays and
+says; its sentences in time order are its ActivityNet-style paragraph.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ SOUND_WORDS = {
 # topics a voice talks about (espeak-ng), each in words Whisper tiny.en gets right
 TOPICS = ("football", "cooking", "the weather", "music", "gardening", "fishing", "painting",
           "the ocean", "history", "cars", "coffee", "the moon")
+
+
+# words written on screen (`avtool.synth.retrieval_render.draw_sign`): shop-sign words in
+# capitals, none of them a colour, shape, sound or topic word of the other captions
+SIGN_WORDS = ("HARBOUR", "BAKERY", "HOTEL", "GARAGE", "MUSEUM", "PHARMACY", "LIBRARY",
+              "CINEMA", "MARKET", "STATION", "FLORIST", "BARBER")
 
 
 def spoken_sentence(topic: str, rng: np.random.Generator) -> str:
@@ -93,3 +104,24 @@ def speech_captions(speaker: str, topic: str) -> list[str]:
 def face_caption(objects) -> str:
     a = objects[0]
     return f"a person watches a {thing(a)} {MOTION_WORDS[a.motion][1]}"
+
+
+def ocr_captions(word: str) -> list[str]:
+    return [f"a video with the word {word} written on it", f"the word {word} appears on the screen"]
+
+
+def segment_sentence(seg) -> str:
+    """One sentence for a long video's segment (objects, sound, speaker/topic, text): what
+    moves, then what is heard, said and written ("A red star spins while a dog barks.")."""
+    a = seg.objects[0]
+    out = f"{'an' if a.color[0] in 'aeiou' else 'a'} {thing(a)} {MOTION_WORDS[a.motion][0]}"
+    extras = [SOUND_WORDS[seg.sound][0]] if seg.sound else []
+    if seg.topic:
+        extras.append(f"{'a man' if seg.speaker == 'm' else 'a woman'} talks about {seg.topic}")
+    if extras:
+        out += " while " + " and ".join(extras)
+    if seg.face is not None:
+        out += ", watched by a person"
+    if seg.text:
+        out += f", with the word {seg.text} on the screen"
+    return out[0].upper() + out[1:] + "."

@@ -145,6 +145,13 @@ class Workspace:
         write_features(folder / "feats", clips)
         return folder / "feats", write_weak(folder / "AVVP_train.csv", clips)
 
+    @cached_property
+    def ce_release(self) -> Path:
+        """A tiny Collaborative Experts release folder (`avtool.testing.ce_release`)."""
+        from avtool.testing.ce_release import write_ce_release
+
+        return write_ce_release(self._path("ce_release"), videos=4)
+
 
 @pytest.fixture(scope="package", autouse=True)
 def _app_built_once():

@@ -52,6 +52,12 @@ def _import_llp(ws, out):
     return ["--features", features, "--csv", train, "--out", out / "llp.h5"]
 
 
+def _import_ce(ws, out):
+    root = ws.ce_release
+    return ["--root", root, "--file", root / "aggregated_speech" / "speech-w2v.pickle",
+            "--split-list", root / "train_list_jsfusion.txt", "--out", out / "ce.h5"]
+
+
 def _parse_events(ws, out):
     d = ws.avvp
     return [d / "store.h5", "--model", d / "run", "--clips", d / "AVVP_test_pd.csv",
@@ -67,6 +73,7 @@ BASE = {
     ("evaluate", "captioning"): _captioning,
     ("verify-speaker",): _verify,
     ("import", "llp"): _import_llp,
+    ("import", "ce-features"): _import_ce,
     ("parse-events",): _parse_events,
 }
 

@@ -80,8 +80,9 @@ class CEVideoEncoder(nn.Module):
 
 
 def default_vlad_experts(specs) -> list[str]:
-    """CE's choice: NetVLAD for audio and speech (audio-modality extractors), average pooling
-    for the visual ones."""
+    """CE's choice: NetVLAD for audio and speech (audio-modality extractors) and for imported
+    features CE itself aggregates so (config ``"temporal": "vlad"``: CE's audio, speech, OCR),
+    average pooling for the visual ones."""
     from avtool.features import extractors
 
     out = []
@@ -90,7 +91,7 @@ def default_vlad_experts(specs) -> list[str]:
             modality = getattr(extractors.get(spec.extractor), "modality", "video")
         except Exception:
             modality = "video"
-        if modality == "audio":
+        if modality == "audio" or spec.config.get("temporal") == "vlad":
             out.append(spec.name)
     return out
 

@@ -26,11 +26,12 @@ class CaptionedVideos:
 
 
 def split_ids(data, split_csv: str | None, names: Sequence[str]) -> list[str]:
-    """The videos of a split: those of the CSV, else the JSON's whose split is in `names`."""
+    """The videos of a split: those of the list (an MSR-VTT CSV or CE's one-id-per-line
+    ``.txt``), else the JSON's whose split is in `names`."""
     if split_csv:
-        from avtool.formats.msrvtt import read_msrvtt_split
+        from avtool.formats.ce_features import read_split_list
 
-        return read_msrvtt_split(split_csv)
+        return read_split_list(split_csv)
     return [v.video_id for v in data.videos if v.split in names]
 
 

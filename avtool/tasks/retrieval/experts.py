@@ -2,7 +2,8 @@
 
 An expert is one store feature (an extractor's output). Its rows are **timed** (row k covers
 ``[k / rate, (k + 1) / rate)``, the window centre placing it in time) unless the extractor class
-says ``untimed = True`` (face descriptors, speech tokens): the MMT gives those the reserved
+says ``untimed = True`` (face descriptors, speech tokens) or the feature's recorded config does
+(``"untimed": true``: imported features such as CE's): the MMT gives those the reserved
 "unknown time" embedding. A video lacking an expert (zero rows: no face, no speech) has it
 **missing**: zero [AGG] input, masked tokens, and no share of the mixture weights.
 
@@ -44,9 +45,13 @@ class ExpertSpec:
         return cls(**d)
 
 
-def is_timed(extractor: str) -> bool:
-    """False for extractors marked ``untimed`` (their rows carry no time)."""
+def is_timed(extractor: str, config: dict | None = None) -> bool:
+    """False for extractors marked ``untimed``, and for features whose recorded config says
+    ``"untimed": true`` (imported ones, which no extractor class describes)."""
     from avtool.features import extractors
+
+    if config and config.get("untimed") is True:
+        return False
 
     try:
         return not getattr(extractors.get(extractor), "untimed", False)
@@ -70,7 +75,7 @@ def expert_specs(store, names: Sequence[str] | None = None, where: str = "") -> 
     for n in names:
         info = available[n]
         out.append(ExpertSpec(n, info.extractor, int(info.dim), float(info.frame_rate),
-                              is_timed(info.extractor), dict(info.config)))
+                              is_timed(info.extractor, info.config), dict(info.config)))
     return out
 
 

@@ -20,11 +20,13 @@ class RetrievalOptions:
         "Captions in the MSR-VTT layout (MSRVTT_data.json); the store holds their videos' "
         "experts by video_id. Not needed with --pretrain-masking.", panel=DATA))
     train_split: str | None = field(default=None, metadata=option(
-        "CSV with a video_id column (MSRVTT_train.9k.csv or .7k) naming the training videos "
+        "List of the training videos: a CSV with a video_id column (MSRVTT_train.9k.csv or "
+        ".7k) or CE's one-id-per-line .txt "
         "(default: the JSON's videos whose split is train; with --pretrain-masking and no "
         "captions, every video of the store).", panel=DATA))
     val_split: str | None = field(default=None, metadata=option(
-        "CSV with a video_id column naming validation videos, all their captions scored each "
+        "List of the validation videos (CSV with a video_id column, or CE's .txt), all their "
+        "captions scored each "
         "epoch (default: the JSON's split validate/val). The geometric mean of t2v R@1/5/10 "
         "picks best.pt (thesis Ch. 4).", panel=DATA))
     experts: str = field(default="auto", metadata=option(

@@ -8,9 +8,12 @@ Steps (each reuses what an earlier run left in the work directory):
 
 1. ``avtool synth retrieval`` (mp4 videos of sprites, sound events, espeak-ng speech and
    faces, with captions of five kinds), then the experts with the extract-features library
-   route: ``llp_audio`` (audio, VGGish stand-in), ``llp_frame`` (appearance, SENet stand-in),
-   ``llp_motion`` (motion, S3D stand-in), ``face_dlib`` (dlib 128-d) and ``speech_minilm``
-   (Whisper tiny.en transcript embedded by MiniLM).
+   route: ``audio_net`` (audio, VGGish stand-in), ``appearance_net`` (appearance, SENet
+   stand-in), ``motion_net`` (motion, S3D stand-in), the networks shipped in
+   ``avtool/features/weights`` (trained on avtool's synthetic classes by ``make
+   expert-nets``), ``face_dlib`` (dlib 128-d) and ``speech_minilm`` (Whisper tiny.en
+   transcript embedded by MiniLM). ``--experts handcrafted`` uses the weight-free descriptors
+   ``llp_audio``, ``llp_frame`` and ``llp_motion`` for the first three instead.
 2. ``avtool train retrieval`` runs at small sizes, the same recipe for every run: CE; MMT;
    MMT fine-tuned from modality-masking pretraining with p = 1.0 (standard: the speech
    supervises, never an input) and p = 0.8 (thesis Ch. 4); MMT on one expert at a time
@@ -37,10 +40,15 @@ from typing import Any
 
 import numpy as np
 
-EXPERTS = ("llp_audio:segments={s}", "llp_frame:segments={s},fps=2", "llp_motion:segments={s}",
-           "face_dlib", "speech_minilm")
+EXPERT_SETS = {
+    "trained": ("audio_net:segments={s}", "appearance_net:segments={s},fps=2",
+                "motion_net:segments={s}", "face_dlib", "speech_minilm"),
+    "handcrafted": ("llp_audio:segments={s}", "llp_frame:segments={s},fps=2",
+                    "llp_motion:segments={s}", "face_dlib", "speech_minilm"),
+}
 SPEECH = "speech_minilm"
 ROLE = {"llp_audio": "audio", "llp_frame": "appearance", "llp_motion": "motion",
+        "audio_net": "audio", "appearance_net": "appearance", "motion_net": "motion",
         "face_dlib": "face", "speech_minilm": "speech"}
 METRICS = ("R@1", "R@5", "R@10", "MdR", "MnR")
 # MSR-VTT 1k-A, t2v then v2t (R@1, R@5, R@10, MdR, MnR); "-" where the source has none.
@@ -71,7 +79,8 @@ def build_corpus(work: Path, args) -> Path:
     store = work / "experts.h5"
     t0 = time.perf_counter()
     jobs = plan_jobs([], corpus / "videos.csv")
-    report = extract_to_store(jobs, store, [e.format(s=args.seconds) for e in EXPERTS],
+    report = extract_to_store(jobs, store, [e.format(s=args.seconds)
+                                            for e in EXPERT_SETS[args.experts]],
                               workers=args.workers)
     if report.failed:
         raise RuntimeError(f"extraction failed for {len(report.failed)} videos: "
@@ -83,7 +92,9 @@ def build_corpus(work: Path, args) -> Path:
 def _options(args, corpus: Path, **values: Any):
     from avtool.tasks.retrieval.options import RetrievalOptions
 
-    base = dict(captions=str(corpus / "MSRVTT_data.json"), d_model=args.d_model, layers=2,
+    experts = ",".join(e.split(":")[0] for e in EXPERT_SETS[args.experts])
+    base = dict(captions=str(corpus / "MSRVTT_data.json"), experts=experts,
+                d_model=args.d_model, layers=2,
                 heads=2, ff=2 * args.d_model, max_tokens=16, text_model="tiny",
                 tiny_hidden=args.d_model, clusters=8, text_clusters=8, lr=args.lr,
                 lr_decay=0.98)
@@ -94,7 +105,7 @@ def _options(args, corpus: Path, **values: Any):
 def _train(name: str, options, store: Path, work: Path, args, epochs: int | None = None) -> Path:
     from avtool.tasks import train_task
 
-    out = work / "runs" / name
+    out = work / f"runs-{args.experts}" / name
     if (out / "best.pt").exists() and (out / "done").exists():
         return out
     t0 = time.perf_counter()
@@ -120,7 +131,7 @@ def train_runs(store: Path, work: Path, args) -> dict[str, Path]:
         runs["MMT (MiniLM fine-tuned)"] = _train(
             "mmt-minilm", _options(args, corpus, text_model="minilm", lr=args.lr,
                                    text_lr=5e-5), store, work, args)
-    for expert in EXPERTS:
+    for expert in EXPERT_SETS[args.experts]:
         name = expert.split(":")[0]
         runs[f"only {ROLE[name]}"] = _train(f"only-{name}",
                                             _options(args, corpus, experts=name), store, work,
@@ -285,6 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--d-model", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--text-model", choices=("tiny", "minilm"), default="tiny")
+    ap.add_argument("--experts", choices=tuple(EXPERT_SETS), default="trained",
+                    help="audio/appearance/motion experts: the shipped trained networks, or "
+                    "the weight-free llp_* descriptors")
     ap.add_argument("--seeds", type=int, default=1,
                     help="Seeds of the pretraining comparison (MMT, pt p=1.0, pt p=0.8); "
                     "the README's table used 3 (about 10 more minutes a seed under load).")
@@ -306,7 +320,8 @@ def main(argv: list[str] | None = None) -> None:
     caption = (f"Ours: synthetic corpus ({args.videos} videos of {args.seconds} s; test "
                f"{first['videos']} videos x {first['captions']} captions, all captions as "
                f"queries, v2t by the best caption), {args.epochs} epochs, d={args.d_model}, "
-               f"caption encoder {args.text_model}, seed {args.seed}. Papers: MSR-VTT 1k-A "
+               f"caption encoder {args.text_model}, {args.experts} experts, seed "
+               f"{args.seed}. Papers: MSR-VTT 1k-A "
                "(1,000 videos, one caption each) with real experts: different data, compare "
                "orderings only. Ranks tie-averaged.")
     text, tables = render(results, caption)
