@@ -1,5 +1,6 @@
 """Small file helpers shared by every stage: output paths checked before any work, atomic
-outputs (no half-written file is left), and text inputs read with one set of messages."""
+outputs (no half-written file is left), text inputs read with one set of messages, and the
+sha256 of a file (model weights recorded as a feature's or an index's checksum)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ from pathlib import Path
 from avtool.errors import FormatError, OutputError
 
 OUTPUT_KINDS = ("file", "dir")
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1-MiB blocks (weights can be large)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_output(path: str | Path, kind: str = "file",

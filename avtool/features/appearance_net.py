@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from avtool.features.base import FPS, SEGMENTS, VideoExtractor, extractors
-from avtool.features.expert_nets import EMBED_DIM, ShippedNetPlugin, frames_to_input
+from avtool.features.expert_nets import ShippedNetPlugin, frames_to_input
 from avtool.features.llp_frame import grid_frames
 
 SIZE = (64, 64)  # the network's input, width x height
@@ -35,17 +35,9 @@ class AppearanceNetExtractor(ShippedNetPlugin, VideoExtractor):
     kind = "appearance"
     config_type = AppearanceNetConfig
 
-    def __init__(self, config=None, device: str = "cpu") -> None:
-        super().__init__(config, device)
-        self._net = None
-
     @property
     def rows(self) -> int:
         return int(round(self.config.segments * self.config.fps))
-
-    @property
-    def frame_shape(self) -> tuple[int, ...]:
-        return (EMBED_DIM,)
 
     def __call__(self, source) -> np.ndarray:
         return self.compute(source.frames(self.config.fps, SIZE), str(source.path))

@@ -16,7 +16,7 @@ import numpy as np
 
 from avtool.errors import MediaError
 from avtool.features.base import SAMPLE_RATE, SEGMENTS, AudioExtractor, extractors
-from avtool.features.expert_nets import EMBED_DIM, ShippedNetPlugin
+from avtool.features.expert_nets import ShippedNetPlugin
 from avtool.features.llp_audio import segment_logmel, vggish_examples
 
 
@@ -33,17 +33,9 @@ class AudioNetExtractor(ShippedNetPlugin, AudioExtractor):
     kind = "audio"
     config_type = AudioNetConfig
 
-    def __init__(self, config=None, device: str = "cpu") -> None:
-        super().__init__(config, device)
-        self._net = None
-
     @property
     def frame_rate(self) -> float:
         return 1.0
-
-    @property
-    def frame_shape(self) -> tuple[int, ...]:
-        return (EMBED_DIM,)
 
     def compute(self, wav: np.ndarray) -> np.ndarray:
         if self.config.sample_rate != 16_000:

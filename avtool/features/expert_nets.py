@@ -21,9 +21,10 @@ All are multi-label (sigmoid outputs). The weights ship in the package (``weight
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
+
+from avtool.io import file_sha256
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 EMBED_DIM = 128
@@ -91,14 +92,6 @@ def weights_path(kind: str) -> Path:
     return WEIGHTS_DIR / f"{kind}_net.pt"
 
 
-def file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_net(net, kind: str, classes: list[str], meta: dict[str, Any], path: Path) -> None:
     """Write `net`'s weights with what rebuilds it (its kind and class names) to `path`."""
     from avtool.train.checkpoints import CHECKPOINT_FORMAT, save_checkpoint
@@ -132,10 +125,15 @@ def load_net(path: Path, kind: str):
 class ShippedNetPlugin:
     """Mixin for the extractors of these networks: the ``weights`` option (empty: the file
     that ships), the network loaded once, its sha256 as the feature's model checksum, and
-    `embed` running it in batches. The host class sets `kind` and ``self._net = None``."""
+    `embed` running it in batches, and the 128-d frame shape. The host class sets `kind`."""
 
     kind: str
     batch: int = 64
+    _net = None  # loaded on first use, per instance
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        return (EMBED_DIM,)
 
     @property
     def weights_file(self) -> Path:
@@ -152,7 +150,7 @@ class ShippedNetPlugin:
     def model_checksum(self) -> str:
         if not self.weights_file.is_file():
             load_net(self.weights_file, self.kind)  # raises the ModelError naming the file
-        return file_checksum(self.weights_file)
+        return file_sha256(self.weights_file)
 
     def embed(self, x) -> Any:
         """(N, ...) float32 network inputs -> (N, EMBED_DIM) float32 expert features."""

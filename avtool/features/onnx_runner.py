@@ -10,7 +10,6 @@ The file's sha256 is recorded in the store as the feature's ``model_checksum``.
 
 from __future__ import annotations
 
-import hashlib
 from functools import cached_property
 from pathlib import Path
 
@@ -34,11 +33,9 @@ class OnnxModel:
 
     @cached_property
     def checksum(self) -> str:
-        digest = hashlib.sha256()
-        with self.path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+        from avtool.io import file_sha256
+
+        return file_sha256(self.path)
 
     @cached_property
     def session(self):

@@ -12,7 +12,6 @@ so the output is 50 frames/s, trimmed to the audio's length. Weights run as int8
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,13 +34,10 @@ class WhisperEncoderConfig:
 def _checksum() -> str:
     """sha256 of the model weights (without loading them: a process that forks workers
     must not hold CTranslate2's thread pools)."""
+    from avtool.io import file_sha256
     from avtool.tasks.transcribe.whisper import whisper_model_dir
 
-    digest = hashlib.sha256()
-    with open(whisper_model_dir() / "model.bin", "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(whisper_model_dir() / "model.bin")
 
 
 @functools.lru_cache(maxsize=2)

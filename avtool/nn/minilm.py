@@ -65,13 +65,9 @@ def load_minilm():
 
 def weights_sha256() -> str:
     """sha256 of the installed ``model.safetensors`` (the frozen experts' model checksum)."""
-    import hashlib
+    from avtool.io import file_sha256
 
-    digest = hashlib.sha256()
-    with open(minilm_dir() / "model.safetensors", "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(minilm_dir() / "model.safetensors")
 
 
 class WordpieceEncoder:

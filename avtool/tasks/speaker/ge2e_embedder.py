@@ -102,9 +102,9 @@ class GE2EEmbedder:
     def __init__(self, config: GE2EConfig = GE2EConfig(), device: Any = "cpu") -> None:
         import torch
 
+        from avtool.io import file_sha256
         from avtool.tasks.speaker.ge2e_net import (
             GE2EMel,
-            file_sha256,
             load_pretrained_ge2e,
             pretrained_path,
         )

@@ -16,7 +16,6 @@ Two modules:
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
@@ -127,14 +126,6 @@ def pretrained_path() -> Path:
     if not path.is_file():
         raise ModelError(f"{path}: GE2E weights missing from the resemblyzer package")
     return path
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_pretrained_ge2e(path: str | Path | None = None) -> GE2EEncoder:
