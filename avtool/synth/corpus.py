@@ -180,3 +180,29 @@ def render_videos(plans: Sequence, videos_dir: str | Path, cfg, frames: Callable
 
     return render_missing(functools.partial(render_video, frames=frames, audio=audio), plans,
                           videos_dir, lambda p: f"{p.video_id}.mp4", cfg, workers, progress)
+
+
+def write_video_manifest(out: str | Path, plans: Sequence) -> Path:
+    """``out/videos.csv`` (id,path,split: what extract-features reads) for plans with
+    `video_id` and `split`, their mp4s under ``videos/``; written atomically."""
+    import csv
+
+    from avtool.io import atomic_write
+
+    path = Path(out) / "videos.csv"
+    with atomic_write(path, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "path", "split"])
+        writer.writerows([p.video_id, f"videos/{p.video_id}.mp4", p.split] for p in plans)
+    return path
+
+
+def write_truth(out: str | Path, rows: Sequence[dict]) -> Path:
+    """``out/truth.jsonl``: one JSON object per video (its plan), written atomically."""
+    from avtool.io import atomic_write
+
+    path = Path(out) / "truth.jsonl"
+    with atomic_write(path) as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    return path

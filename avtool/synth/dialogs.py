@@ -30,7 +30,6 @@ config only, whatever the number of workers.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -42,7 +41,7 @@ from avtool.config import ranged
 from avtool.errors import ConfigError
 from avtool.formats.avsd import UNDISCLOSED, AvsdDialog, AvsdTurn
 from avtool.synth import dialogs_text as text
-from avtool.synth.corpus import assign_splits, youtube_like_id
+from avtool.synth.corpus import assign_splits, write_truth, write_video_manifest, youtube_like_id
 
 FILES = {"train": "train_set4DSTC7-AVSD.json", "val": "valid_set4DSTC7-AVSD.json",
          "trial": "test_set.json", "test": "test_set4DSTC7-AVSD.json",
@@ -272,10 +271,8 @@ def write_corpus_files(out: str | Path, plans: Sequence[VideoPlan],
                        truths: Sequence[DialogTruth], cfg: SynthDialogsConfig,
                        manifest: bool = True) -> list[Path]:
     """The dialog files, truth.jsonl and (`manifest`) videos.csv: all but the videos."""
-    import csv
 
     from avtool.formats.avsd import write_avsd_data, write_coco_references
-    from avtool.io import atomic_write
 
     out = Path(out)
     by_split: dict[str, list[DialogTruth]] = {"train": [], "val": [], "test": []}
@@ -294,17 +291,9 @@ def write_corpus_files(out: str | Path, plans: Sequence[VideoPlan],
                                   {c[1].turn_id(len(c[1].turns) - 1): c[2] for c in cut}),
         ]
     if manifest:
-        with atomic_write(out / "videos.csv", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", "path", "split"])
-            for p in plans:
-                writer.writerow([p.video_id, f"videos/{p.video_id}.mp4", p.split])
-        written.append(out / "videos.csv")
-    with atomic_write(out / "truth.jsonl") as fh:
-        for plan, truth in zip(plans, truths, strict=True):
-            fh.write(json.dumps({**plan.to_dict(), "question_types": list(truth.types)})
-                     + "\n")
-    return [*written, out / "truth.jsonl"]
+        written.append(write_video_manifest(out, plans))
+    return [*written, write_truth(out, [{**plan.to_dict(), "question_types": list(truth.types)}
+                                        for plan, truth in zip(plans, truths, strict=True)])]
 
 
 def synth_dialogs(out: str | Path, cfg: SynthDialogsConfig = SynthDialogsConfig(),

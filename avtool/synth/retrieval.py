@@ -48,7 +48,7 @@ import numpy as np
 from avtool.config import ADDED_LATER, ranged
 from avtool.errors import ConfigError
 from avtool.synth import retrieval_text as text
-from avtool.synth.corpus import assign_splits
+from avtool.synth.corpus import assign_splits, write_truth, write_video_manifest
 from avtool.synth.retrieval_plan import ObjectPlan, draw_content, pick_sign
 
 KINDS = ("visual", "audio", "mixed", "speech", "face", "ocr")
@@ -156,7 +156,6 @@ def plan_videos(cfg: SynthRetrievalConfig) -> list[VideoPlan]:
 def write_corpus_files(out: Path, plans: Sequence[VideoPlan], cfg: SynthRetrievalConfig
                        ) -> list[Path]:
     """Everything but the videos: manifest, MSR-VTT files, truth.jsonl."""
-    import csv
 
     from avtool.formats.msrvtt import (
         JsfusionQuery,
@@ -166,7 +165,6 @@ def write_corpus_files(out: Path, plans: Sequence[VideoPlan], cfg: SynthRetrieva
         write_msrvtt_data,
         write_msrvtt_split,
     )
-    from avtool.io import atomic_write
 
     videos = [MsrvttVideo(p.video_id, "validate" if p.split == "val" else p.split, 0,
                           f"synthetic://{p.video_id}", 0.0, float(cfg.seconds)) for p in plans]
@@ -203,14 +201,8 @@ def write_corpus_files(out: Path, plans: Sequence[VideoPlan], cfg: SynthRetrieva
                                          [c.text[0].upper() + c.text[1:] + "." for c in p.captions])
         if videos_an:
             written.append(write_activitynet_captions(out / "activitynet" / name, videos_an))
-    with atomic_write(out / "videos.csv", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "path", "split"])
-        writer.writerows([p.video_id, f"videos/{p.video_id}.mp4", p.split] for p in plans)
-    with atomic_write(out / "truth.jsonl") as fh:
-        for p in plans:
-            fh.write(json.dumps(p.to_dict()) + "\n")
-    return [*written, out / "videos.csv", out / "truth.jsonl"]
+    return [*written, write_video_manifest(out, plans),
+            write_truth(out, [p.to_dict() for p in plans])]
 
 
 def read_truth(path: str | Path) -> list[dict]:

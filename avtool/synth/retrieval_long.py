@@ -27,7 +27,6 @@ missing videos.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from avtool.errors import ConfigError
-from avtool.synth.corpus import assign_splits, render_videos
+from avtool.synth.corpus import assign_splits, render_videos, write_truth, write_video_manifest
 
 MIN_SEGMENT = 4  # seconds: room for a spoken sentence (espeak-ng, about 3 s)
 SEGMENTS = (3, 5)  # fewest and most segments per long video
@@ -125,11 +124,9 @@ def long_audio(plan: LongVideoPlan, cfg, rng: np.random.Generator) -> np.ndarray
 
 def write_long_files(out: Path, plans: Sequence[LongVideoPlan]) -> list[Path]:
     """Everything but the videos: manifest, ActivityNet JSONs, MSR-VTT JSON, truth.jsonl."""
-    import csv
 
     from avtool.formats.activitynet_paragraphs import write_activitynet_captions
     from avtool.formats.msrvtt import MsrvttSentence, MsrvttVideo, write_msrvtt_data
-    from avtool.io import atomic_write
 
     written = []
     for name, split in (("train.json", "train"), ("val_1.json", "test")):
@@ -144,14 +141,8 @@ def write_long_files(out: Path, plans: Sequence[LongVideoPlan]) -> list[Path]:
         [MsrvttVideo(p.video_id, "validate" if p.split == "val" else p.split, 0,
                      f"synthetic://{p.video_id}", 0.0, float(p.duration)) for p in plans],
         [MsrvttSentence(k, p.video_id, p.paragraph) for k, p in enumerate(plans)]))
-    with atomic_write(out / "videos.csv", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "path", "split"])
-        writer.writerows([p.video_id, f"videos/{p.video_id}.mp4", p.split] for p in plans)
-    with atomic_write(out / "truth.jsonl") as fh:
-        for p in plans:
-            fh.write(json.dumps(p.to_dict()) + "\n")
-    return [*written, out / "videos.csv", out / "truth.jsonl"]
+    return [*written, write_video_manifest(out, plans),
+            write_truth(out, [p.to_dict() for p in plans])]
 
 
 def synth_long_videos(out: str | Path, cfg, workers: int = 1,
