@@ -37,3 +37,15 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ModelError(f"{path}: not an avtool checkpoint")
     return ckpt
+
+
+def state_sha256(state: dict[str, Any]) -> str:
+    """sha256 over a state dict's names and tensor bytes, in name order: the identity of a
+    network's weights (what an index or an embedding cache records of its model)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        digest.update(name.encode())
+        digest.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()

@@ -21,7 +21,6 @@ lacks; the index file appears atomically at the end and the parts are removed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -37,16 +36,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = "avtool-retrieval-index"
 VERSION = 1
-
-
-def model_fingerprint(state: dict) -> str:
-    """sha256 over a state dict's names and tensor bytes (the index remembers its model)."""
-    digest = hashlib.sha256()
-    for name in sorted(state):
-        tensor = state[name]
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
 
 
 @dataclass

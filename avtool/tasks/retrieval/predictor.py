@@ -46,12 +46,12 @@ class Rankings:
 
 class RetrievalPredictor:
     def __init__(self, spec: dict[str, Any], net, device: str, model_path: str = "") -> None:
-        from avtool.tasks.retrieval.index import model_fingerprint
+        from avtool.train.checkpoints import state_sha256
 
         self.spec, self.net, self.device = spec, net, device
         self.specs = [ExpertSpec.from_dict(d) for d in spec["experts"]]
         self.model_path = model_path
-        self.fingerprint = model_fingerprint(net.state_dict())
+        self.fingerprint = state_sha256(net.state_dict())  # the index remembers its model
         self._tokenizer = None
 
     @classmethod

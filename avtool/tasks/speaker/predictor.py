@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,11 +199,9 @@ class SpeakerEmbedder:
         dev = torch.device(str(getattr(device, "value", device)))
         net.to(dev).eval()
         if checksum is None:
-            digest = hashlib.sha256()
-            for key in sorted(state):
-                digest.update(key.encode())
-                digest.update(state[key].cpu().numpy().tobytes())
-            checksum = digest.hexdigest()
+            from avtool.train.checkpoints import state_sha256
+
+            checksum = state_sha256(state)
         return cls(net, extractor_from_info(info), spec, checksum, dev)
 
 
@@ -236,5 +233,6 @@ def load_checkpoint_embedder(path: str | Path, device: Any = "cpu") -> SpeakerEm
     ckpt = load_checkpoint(file)
     if ckpt.get("task") != "speaker":
         raise ModelError(f"{file}: a {ckpt.get('task')!r} checkpoint, not a speaker model")
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    return SpeakerEmbedder.from_checkpoint(ckpt, device, str(file), digest)
+    from avtool.io import file_sha256
+
+    return SpeakerEmbedder.from_checkpoint(ckpt, device, str(file), file_sha256(file))
