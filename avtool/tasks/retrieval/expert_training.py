@@ -39,8 +39,8 @@ RECIPES = {"audio": Recipe(12_000, 1_000, 8), "appearance": Recipe(12_000, 1_000
            "motion": Recipe(5_000, 600, 8)}
 
 
-def examples(kind: str, count: int, seed: int, voices=None) -> tuple[np.ndarray, np.ndarray,
-                                                                     list[str]]:
+def examples(kind: str, count: int, seed: int, voices=None
+             ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(network inputs float32, labels, class names) of `count` examples of `kind`."""
     if kind == "audio":
         x, y = expert_data.audio_examples(count, seed, voices)
@@ -49,8 +49,8 @@ def examples(kind: str, count: int, seed: int, voices=None) -> tuple[np.ndarray,
         x, y = expert_data.appearance_examples(count, seed)
         return expert_nets.frames_to_input(x), y, expert_data.appearance_classes()
     x, y = expert_data.motion_examples(count, seed)  # (N, T, H, W, 3) -> (N, 3, T, H, W)
-    return np.ascontiguousarray(expert_nets.frames_to_input(x).swapaxes(1, 2)), y, \
-        expert_data.motion_classes()
+    clips = np.ascontiguousarray(expert_nets.frames_to_input(x).swapaxes(1, 2))
+    return clips, y, expert_data.motion_classes()
 
 
 def mean_average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
